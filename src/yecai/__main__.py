@@ -1,0 +1,3 @@
+from yecai.cli.main import main
+
+main()
