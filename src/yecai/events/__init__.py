@@ -1,0 +1,1 @@
+"""Transactional outbox and an in-process dispatcher (NATS JetStream comes later)."""

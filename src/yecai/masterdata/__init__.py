@@ -1,0 +1,1 @@
+"""Master data: customers, suppliers, items, warehouses and tax codes (主数据)."""

@@ -1,0 +1,1 @@
+"""Posting rules (业财映射): document events → vouchers, as data."""
