@@ -1,0 +1,1 @@
+"""Inventory: stock moves, costing (moving weighted average first), on-hand and valuation."""

@@ -1,0 +1,1 @@
+"""Sales: orders → deliveries → invoices → receipts, each posting through the rules."""
