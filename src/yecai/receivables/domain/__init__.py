@@ -1,0 +1,1 @@
+"""The receivables domain core: pure Python, no framework, no I/O."""

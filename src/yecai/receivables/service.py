@@ -1,0 +1,351 @@
+"""Receivables use cases: a company's open items, the payer memory, cash application in batch.
+
+The matching itself is pure (``receivables.domain.matching``); here we read what it needs —
+open items, confirmed payer accounts and names — and record what people confirm or correct.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from yecai.core.errors import FieldRequired, ValidationFailed, YecaiError
+from yecai.core.money import format_minor, to_minor
+from yecai.ledger.importer import read_text_table
+from yecai.masterdata import service as md
+from yecai.masterdata.models import Customer
+from yecai.receivables.domain.matching import (
+    BankReceipt,
+    Memory,
+    OpenItem,
+    Progress,
+    Proposal,
+    Settings,
+    account_key,
+    match,
+)
+from yecai.receivables.domain.names import name_key
+from yecai.receivables.models import PayerMemory
+from yecai.sales.models import SalesInvoice
+from yecai.security.domain import Perm
+from yecai.store.uow import UnitOfWork
+
+BANK_COLUMNS = ("txn_id", "date", "amount", "currency", "payer_name", "payer_account", "remark")
+OPEN_ITEM_COLUMNS = (
+    "item_id",
+    "customer_code",
+    "customer_name",
+    "doc_no",
+    "date",
+    "due_date",
+    "open_amount",
+    "currency",
+)
+MATCH_COLUMNS = ("txn_id", "item_id", "applied_amount", "confidence", "auto")
+ROWS_MAX = 2_000_000  # a bank file or open items list larger than this is refused, not half-read
+ERRORS_MAX = 200
+
+
+class InvalidDate(YecaiError):
+    code = "receivables.invalid_date"
+    template = "Not a date: {value!r} (expected YYYY-MM-DD)"
+
+
+class DuplicateId(YecaiError):
+    code = "receivables.duplicate_id"
+    template = "{what} {key} appears more than once"
+
+
+class NotAReceipt(YecaiError):
+    code = "receivables.not_a_receipt"
+    template = "Amount {value} is not a receipt (it must be greater than zero)"
+
+
+class OpenItemsSourceRequired(YecaiError):
+    code = "receivables.open_items_source_required"
+    template = "Give --open-items FILE or --company C (to match against the company's open items)"
+
+
+class TooManyRows(YecaiError):
+    code = "receivables.too_many_rows"
+    template = "{name} has {count} rows; at most {limit} are accepted"
+
+
+class InvalidThreshold(YecaiError):
+    code = "receivables.invalid_threshold"
+    template = "Threshold {value} must be between 0 and 1"
+
+
+# --- open items ----------------------------------------------------------------------------------
+
+
+def open_items(uow: UnitOfWork, company_code: str) -> list[OpenItem]:
+    """Posted sales invoices not yet fully received, per customer (due by the customer's credit
+    days). Receipts entered against an invoice lower its open amount (``received``)."""
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        rows = uow.session.execute(
+            select(SalesInvoice, Customer)
+            .join(Customer, Customer.id == SalesInvoice.customer_id)
+            .where(
+                SalesInvoice.company_id == company.id,
+                SalesInvoice.status == "posted",
+                SalesInvoice.total_minor > SalesInvoice.received_minor,
+            )
+            .order_by(SalesInvoice.date, SalesInvoice.no)
+        ).all()
+        currency = company.base_currency or "CNY"
+        return [
+            OpenItem(
+                item_id=inv.no,
+                customer_code=cust.code,
+                customer_name=cust.name,
+                doc_no=inv.no,
+                date=inv.date,
+                due_date=inv.date + timedelta(days=cust.credit_days or 0),
+                open_minor=inv.total_minor - inv.received_minor,
+                currency=currency,
+            )
+            for inv, cust in rows
+        ]
+
+
+# --- payer memory --------------------------------------------------------------------------------
+
+
+def load_memory(uow: UnitOfWork, company_code: str) -> Memory:
+    """What people confirmed in this company: payer accounts and names → customer codes."""
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        rows = uow.session.execute(
+            select(PayerMemory.kind, PayerMemory.key, Customer.code)
+            .join(Customer, Customer.id == PayerMemory.customer_id)
+            .where(PayerMemory.company_id == company.id, PayerMemory.active.is_(True))
+        ).all()
+        return Memory.of(
+            accounts=[(key, code) for kind, key, code in rows if kind == "account"],
+            names=[(key, code) for kind, key, code in rows if kind == "name"],
+        )
+
+
+def _remember(
+    uow: UnitOfWork,
+    company_code: str,
+    *,
+    customer: str,
+    payer_account: str,
+    payer_name: str,
+    correction: bool,
+) -> dict[str, Any]:
+    keys = [("account", account_key(payer_account)), ("name", name_key(payer_name))]
+    keys = [(kind, key[:200]) for kind, key in keys if key]
+    if not keys:
+        raise FieldRequired(field_name="payer_account or payer_name", field="payer_account")
+    with uow:
+        company = uow.company(company_code, Perm.VOUCHER_CREATE)
+        s = uow.session
+        cust = md.customer_by_code(s, company.id, customer)
+        for kind, key in keys:
+            rows = s.execute(
+                select(PayerMemory).where(
+                    PayerMemory.company_id == company.id, PayerMemory.kind == kind, PayerMemory.key == key
+                )
+            ).scalars()
+            mine = None
+            for row in rows:
+                if row.customer_id == cust.id:
+                    mine = row
+                elif correction and row.active:
+                    row.active = False  # the person said this payer is not that customer
+            if mine is None:
+                mine = PayerMemory(
+                    company_id=company.id, kind=kind, key=key, customer_id=cust.id, confirmations=0
+                )
+                s.add(mine)
+            mine.active = True
+            mine.confirmations += 1
+        action = "receivables.correct_match" if correction else "receivables.confirm_match"
+        after = {"customer": cust.code, "keys": [f"{k}:{v}" for k, v in keys]}
+        uow.audit(action, "ar_payer_memory", cust.code, company_id=company.id, after=after)
+        uow.commit()
+        return after
+
+
+def confirm_match(
+    uow: UnitOfWork, company_code: str, *, customer: str, payer_account: str = "", payer_name: str = ""
+) -> dict[str, Any]:
+    """A person confirmed that this payer (account and/or name) paid for ``customer``."""
+    return _remember(
+        uow,
+        company_code,
+        customer=customer,
+        payer_account=payer_account,
+        payer_name=payer_name,
+        correction=False,
+    )
+
+
+def correct_match(
+    uow: UnitOfWork, company_code: str, *, customer: str, payer_account: str = "", payer_name: str = ""
+) -> dict[str, Any]:
+    """A person corrected a proposal: this payer is ``customer`` and no longer anyone else."""
+    return _remember(
+        uow,
+        company_code,
+        customer=customer,
+        payer_account=payer_account,
+        payer_name=payer_name,
+        correction=True,
+    )
+
+
+# --- batch files ---------------------------------------------------------------------------------
+
+
+def _date(text: str, row: int, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip().replace("/", "-"))
+    except ValueError:
+        raise InvalidDate(value=text, row=row, field=field) from None
+
+
+def _rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    rows = read_text_table(path, required=columns)
+    if len(rows) > ROWS_MAX:
+        raise TooManyRows(name=path.name, count=len(rows), limit=ROWS_MAX, file=path.name)
+    return rows
+
+
+def _collect(errors: list[YecaiError], exc: YecaiError, *, file: str, row: int, field: str) -> None:
+    if len(errors) < ERRORS_MAX:
+        errors.append(exc.located(file=file, row=row, field=field))
+
+
+def read_bank_file(path: Path) -> list[BankReceipt]:
+    """Bank receipts from CSV/XLSX (UTF-8 or GBK) with the header ``BANK_COLUMNS``."""
+    out: list[BankReceipt] = []
+    errors: list[YecaiError] = []
+    seen: set[str] = set()
+    for n, r in enumerate(_rows(path, BANK_COLUMNS), start=2):
+        currency = r["currency"].upper() or "CNY"
+        try:
+            if not r["txn_id"]:
+                raise FieldRequired(field_name="txn_id", field="txn_id")
+            if r["txn_id"] in seen:
+                raise DuplicateId(what="txn_id", key=r["txn_id"], field="txn_id")
+            seen.add(r["txn_id"])
+            amount = to_minor(r["amount"], currency)
+            if amount <= 0:
+                raise NotAReceipt(value=r["amount"], field="amount")
+            out.append(
+                BankReceipt(
+                    txn_id=r["txn_id"],
+                    date=_date(r["date"], n, "date"),
+                    amount_minor=amount,
+                    currency=currency,
+                    payer_name=r["payer_name"],
+                    payer_account=r["payer_account"],
+                    remark=r["remark"],
+                )
+            )
+        except YecaiError as exc:
+            _collect(errors, exc, file=path.name, row=n, field="amount")
+    if errors:
+        raise ValidationFailed(errors, file=path.name)
+    return out
+
+
+def read_open_items_file(path: Path) -> list[OpenItem]:
+    """Open items from CSV/XLSX with the header ``OPEN_ITEM_COLUMNS``."""
+    out: list[OpenItem] = []
+    errors: list[YecaiError] = []
+    seen: set[str] = set()
+    for n, r in enumerate(_rows(path, OPEN_ITEM_COLUMNS), start=2):
+        currency = r["currency"].upper() or "CNY"
+        try:
+            for col in ("item_id", "customer_code"):
+                if not r[col]:
+                    raise FieldRequired(field_name=col, field=col)
+            if r["item_id"] in seen:
+                raise DuplicateId(what="item_id", key=r["item_id"], field="item_id")
+            seen.add(r["item_id"])
+            day = _date(r["date"], n, "date")
+            out.append(
+                OpenItem(
+                    item_id=r["item_id"],
+                    customer_code=r["customer_code"],
+                    customer_name=r["customer_name"],
+                    doc_no=r["doc_no"],
+                    date=day,
+                    due_date=_date(r["due_date"], n, "due_date") if r["due_date"] else day,
+                    open_minor=to_minor(r["open_amount"], currency),
+                    currency=currency,
+                )
+            )
+        except YecaiError as exc:
+            _collect(errors, exc, file=path.name, row=n, field="open_amount")
+    if errors:
+        raise ValidationFailed(errors, file=path.name)
+    return [it for it in out if it.open_minor > 0]
+
+
+def read_memory_file(path: Path) -> Memory:
+    """Payer memory exported or prepared elsewhere: ``kind,key,customer_code`` (kind account|name)."""
+    rows = _rows(path, ("kind", "key", "customer_code"))
+    return Memory.of(
+        accounts=[(r["key"], r["customer_code"]) for r in rows if r["kind"] == "account"],
+        names=[(r["key"], r["customer_code"]) for r in rows if r["kind"] == "name"],
+    )
+
+
+def match_files(
+    uow: UnitOfWork | None,
+    *,
+    bank: Path,
+    open_items_file: Path | None = None,
+    company: str | None = None,
+    memory_file: Path | None = None,
+    threshold: float = 0.95,
+    progress: Progress | None = None,
+) -> list[Proposal]:
+    """``yecai receivables match``: the bank file against an open items file or the company's
+    open items, with the company's payer memory (and/or a memory file)."""
+    if not 0.0 <= threshold <= 1.0:
+        raise InvalidThreshold(value=threshold, field="threshold")
+    if open_items_file is None and company is None:
+        raise OpenItemsSourceRequired(field="company")
+    receipts = read_bank_file(bank)
+    if open_items_file is not None:
+        items = read_open_items_file(open_items_file)
+    else:
+        assert uow is not None and company is not None
+        items = open_items(uow, company)
+    accounts: list[tuple[str, str]] = []
+    names: list[tuple[str, str]] = []
+    for mem in (
+        load_memory(uow, company) if company and uow is not None else None,
+        read_memory_file(memory_file) if memory_file else None,
+    ):
+        if mem is not None:
+            accounts += [(k, c) for k, codes in mem.accounts.items() for c in codes]
+            names += [(k, c) for k, codes in mem.names.items() for c in codes]
+    return match(receipts, items, Memory.of(accounts, names), Settings(threshold=threshold), progress)
+
+
+def match_rows(proposals: Sequence[Proposal]) -> list[dict[str, str]]:
+    """Output rows, one per application: ``MATCH_COLUMNS``."""
+    return [
+        {
+            "txn_id": p.txn_id,
+            "item_id": a.item_id,
+            "applied_amount": format_minor(a.applied_minor, a.currency),
+            "confidence": f"{p.confidence:.4f}".rstrip("0").rstrip(".") if p.confidence else "0",
+            "auto": "true" if p.auto else "false",
+        }
+        for p in proposals
+        for a in p.applications
+    ]
