@@ -1,0 +1,182 @@
+"""Quality bars on the demo company: every page under 300 ms and a bounded number of queries
+(the count does not grow with the rows shown: no N+1)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+
+from yecai.ledger import service as ledger
+from yecai.security import service as security
+from yecai.store.db import Database
+from yecai.store.uow import UnitOfWork
+from yecai.web.doclist import KINDS
+from yecai.web.documents import PREVIEWS
+from yecai.web.pages import CHART_MONTHS
+
+from .conftest import DEMO
+from .docs_fixture import DocsCompany
+
+pytestmark = pytest.mark.xdist_group("web")
+PAGE_MS_MAX = 300
+QUERIES_MAX = 60
+DOC_QUERIES_MAX = 40  # a document page: the service read, names, audit log
+# A delivery's or a bill's preview runs the real posting (stock pools, moves) and rolls it back:
+# the service's cost, a fixed number per document line (the fixture's documents have 1–3).
+PREVIEW_QUERIES_MAX = 80
+# The dashboard draws a year of income statements: a fixed number of queries per month shown.
+IS_QUERIES = 8
+DEC = "2025-12"
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA"):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def pages(db: Database) -> list[str]:
+    admin = UnitOfWork(db, security.actor_for(db, "admin", source="test"))
+    vid = ledger.list_vouchers(admin, DEMO, period=DEC, page_size=1)["items"][0].id
+    return [
+        "/",
+        f"/dashboard/trend?period={DEC}",
+        "/vouchers",
+        f"/vouchers?period={DEC}&status=posted&account=1122&text=销售",
+        "/vouchers/new",
+        f"/vouchers/{vid}",
+        f"/vouchers/{vid}.pdf",
+        f"/books/trial-balance?from=2025-01&to={DEC}",
+        f"/books/general-ledger?from=2025-01&to={DEC}",
+        f"/books/subledger?account=1122&from=2025-01&to={DEC}",
+        f"/books/subledger?account=1122&from=2025-01&to={DEC}&dimension=customer&value=C001",
+        f"/books/balance-sheet?period={DEC}",
+        f"/books/income-statement?from=2025-01&to={DEC}",
+        f"/books/trial-balance?from=2025-01&to={DEC}&format=xlsx",
+        "/closing",
+        "/accounts",
+        "/dimensions",
+        "/search?q=yszk",
+        "/search?q=转-1",
+        "/ui/accounts?q=yszk",
+    ]
+
+
+def test_every_page_is_fast_and_issues_bounded_queries(
+    login: Callable[[str], TestClient], web_db: Database, record_property: Callable[[str, object], None]
+) -> None:
+    client = login("finance_manager")
+    report = []
+    for url in pages(web_db):
+        assert client.get(url).status_code == 200, url  # warm up templates and caches
+        times = []
+        for _ in range(3):
+            with counting(web_db) as statements:
+                t0 = time.perf_counter()
+                r = client.get(url)
+                times.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200, url
+        ms = statistics.median(times)
+        report.append(f"{ms:6.1f} ms {len(statements):3d} queries  {url}")
+        assert ms < PAGE_MS_MAX, f"{url} took {ms:.0f} ms"
+        budget = QUERIES_MAX + (CHART_MONTHS * IS_QUERIES if "trend" in url else 0)
+        assert len(statements) <= budget, f"{url} issued {len(statements)} queries"
+    record_property("page_timings", "\n".join(report))
+    print("\n" + "\n".join(report))
+
+
+def test_lists_do_not_query_per_row(login: Callable[[str], TestClient], web_db: Database) -> None:
+    client = login("auditor")
+    counts = {}
+    for url in ("/vouchers?page=1", "/vouchers?period=2025-03&account=1122&text=收到货款"):
+        client.get(url)
+        with counting(web_db) as statements:
+            assert client.get(url).status_code == 200
+        counts[url] = len(statements)
+    assert len(set(counts.values())) == 1, counts
+
+
+def document_pages(docs: DocsCompany) -> list[str]:
+    first = {k: v[0] for k, v in docs.ids.items()}
+    last = {k: v[-1] for k, v in docs.ids.items()}
+    urls = ["/"]
+    for kind in KINDS.values():
+        urls += [
+            kind.url,
+            f"{kind.url}?status={kind.statuses[0]}&period=2025-06&text=2025",
+            f"{kind.url}?page=2",
+            f"{kind.url}/{first[kind.key]}",
+            f"{kind.url}/{last[kind.key]}",
+        ]
+        if kind.key in PREVIEWS:
+            urls.append(f"{kind.url}/{last[kind.key]}/preview")
+        if kind.creatable:
+            urls.append(f"{kind.url}/new")
+    return urls + [
+        "/inventory/on-hand",
+        "/masterdata/customers",
+        "/masterdata/customers/C01",
+        "/masterdata/suppliers",
+        "/masterdata/items",
+        "/masterdata/warehouses",
+        "/ui/items?q=dj",
+    ]
+
+
+def test_document_pages_are_fast_and_issue_bounded_queries(
+    docs_login: Callable[[str], TestClient],
+    docs_company: DocsCompany,
+    web_db: Database,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """On WEBDOCS (a year of documents made through the services): each list, document page,
+    preview and form under 300 ms with a bounded number of queries."""
+    client = docs_login("finance_manager")
+    report = []
+    for url in document_pages(docs_company):
+        assert client.get(url).status_code == 200, url
+        times = []
+        for _ in range(3):
+            with counting(web_db) as statements:
+                t0 = time.perf_counter()
+                r = client.get(url)
+                times.append((time.perf_counter() - t0) * 1000)
+            assert r.status_code == 200, url
+        ms = statistics.median(times)
+        report.append(f"{ms:6.1f} ms {len(statements):3d} queries  {url}")
+        assert ms < PAGE_MS_MAX, f"{url} took {ms:.0f} ms"
+        budget = QUERIES_MAX if url == "/" else DOC_QUERIES_MAX  # the dashboard: figures and waiting counts
+        if url.endswith("/preview"):
+            budget = PREVIEW_QUERIES_MAX
+        assert len(statements) <= budget, f"{url} issued {len(statements)} queries"
+    record_property("document_page_timings", "\n".join(report))
+    print("\n" + "\n".join(report))
+
+
+def test_document_lists_do_not_query_per_row(
+    docs_login: Callable[[str], TestClient], web_db: Database
+) -> None:
+    client = docs_login("auditor")
+    for kind in KINDS.values():
+        counts = {}
+        for url in (f"{kind.url}?page=1", f"{kind.url}?period=2025-03&text=2025"):
+            client.get(url)
+            with counting(web_db) as statements:
+                assert client.get(url).status_code == 200
+            counts[url] = len(statements)
+        assert len(set(counts.values())) == 1, counts
