@@ -72,9 +72,21 @@ def load(locale: str) -> Catalog:
     return Catalog(locale=locale, project="yecai", charset="utf-8")
 
 
+def package_catalogs(locale: str) -> list[Catalog]:
+    """The per-package catalogs (``<package>.po``) kept beside messages.po."""
+    folder = po_path(locale).parent
+    out = []
+    for path in sorted(folder.glob("*.po")):
+        if path.name != "messages.po":
+            with path.open("rb") as fh:
+                out.append(read_po(fh, locale=locale))
+    return out
+
+
 def untranslated(locale: str = "zh_CN") -> list[str]:
-    cat = load(locale)
-    have = {m.id: m.string for m in cat if m.id}
+    have: dict[str, object] = {}
+    for cat in [load(locale), *package_catalogs(locale)]:
+        have.update({m.id: m.string for m in cat if m.id and m.string})
     return sorted(mid for mid in collect() if not have.get(mid))
 
 
@@ -82,8 +94,9 @@ def update() -> int:
     ids = collect()
     for locale in LOCALES:
         cat = load(locale)
+        elsewhere = {m.id for c in package_catalogs(locale) for m in c if m.id}
         for mid, where in ids.items():
-            if mid not in cat:
+            if mid not in cat and mid not in elsewhere:
                 cat.add(
                     mid,
                     string=mid if locale == "en" else "",

@@ -1,4 +1,7 @@
-"""Translations from gettext catalogs (src/yecai/locale/<lang>/LC_MESSAGES/messages.po).
+"""Translations from gettext catalogs (src/yecai/locale/<lang>/LC_MESSAGES/*.po).
+
+``messages.po`` holds most texts; a package may keep its own catalog beside it (``<package>.po``),
+which is read after it, so that packages can be translated without touching one shared file.
 
 msgids are the English texts; Chinese (zh_CN) is the default language for users. The .po files
 are read with Babel at first use, so no compile step is needed after install.
@@ -32,15 +35,25 @@ def current_locale() -> str:
 
 @lru_cache(maxsize=8)
 def _catalog(locale: str) -> dict[str, str]:
-    path = resources.files("yecai") / "locale" / locale / "LC_MESSAGES" / "messages.po"
-    if not path.is_file():
+    folder = resources.files("yecai") / "locale" / locale / "LC_MESSAGES"
+    if not folder.is_dir():
         return {}
-    with path.open("rb") as fh:
-        catalog = read_po(fh, locale=locale)
+    files = sorted(
+        (p for p in folder.iterdir() if p.name.endswith(".po")),
+        key=lambda p: (p.name != "messages.po", p.name),
+    )
     out: dict[str, str] = {}
-    for message in catalog:
-        if message.id and isinstance(message.id, str) and isinstance(message.string, str) and message.string:
-            out[message.id] = message.string
+    for path in files:
+        with path.open("rb") as fh:
+            catalog = read_po(fh, locale=locale)
+        for message in catalog:
+            if (
+                message.id
+                and isinstance(message.id, str)
+                and isinstance(message.string, str)
+                and message.string
+            ):
+                out[message.id] = message.string
     return out
 
 

@@ -85,7 +85,7 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | None = None, revision: str = "heads") -> None:
     """Bring the database schema up to date (creates the SQLite file if needed)."""
     from alembic import command
 
