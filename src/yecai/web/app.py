@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from yecai.core.errors import YecaiError
 from yecai.web.context import LoginRequired, login_redirect, render, translator
+from yecai.web.errors import error_render
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -78,7 +79,7 @@ def register(app: FastAPI) -> None:
             ctx=ctx,
             status_code=exc.http_status,
             error=exc,
-            message=exc.render(locale),
+            message=error_render(exc, locale),
             title=translator(locale)("Error"),
         )
 

@@ -21,13 +21,13 @@ from starlette.responses import Response
 
 from yecai.api.deps import SESSION_COOKIE, client_source, get_db, request_locale
 from yecai.core.errors import YecaiError
-from yecai.core.i18n import gettext
 from yecai.ledger import service as ledger
 from yecai.security import service as security
 from yecai.security.domain import Perm
 from yecai.store.db import Database
 from yecai.store.uow import Actor, UnitOfWork
 from yecai.web import fmt
+from yecai.web.errors import pgettext
 from yecai.web.links import doc_url
 
 COMPANY_COOKIE = "yecai_company"
@@ -55,8 +55,11 @@ class LoginRequired(Exception):
 
 
 def translator(locale: str) -> Callable[..., str]:
+    """``_(msgid, **params)`` for pages. A msgid may carry a context prefix for words that are
+    ambiguous in Chinese ('voucher|Post' → 过账); without a translation the prefix is dropped."""
+
     def _(msgid: str, **params: Any) -> str:
-        text = gettext(msgid, locale)
+        text = pgettext(msgid, locale)
         return text.format(**params) if params else text
 
     return _

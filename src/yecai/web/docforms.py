@@ -27,6 +27,7 @@ from yecai.web import doclist, pages
 from yecai.web.context import Ctx, web_ctx
 from yecai.web.doclist import KINDS, Kind
 from yecai.web.documents import FORM_LINES_MAX, FORM_LINES_MIN, LINE_FIELD_RE, parse_day, section_page
+from yecai.web.errors import error_message
 from yecai.web.links import doc_url
 
 router = APIRouter(include_in_schema=False)
@@ -211,7 +212,7 @@ class _Refused(Exception):
 
 def _place(ctx: Ctx, form: DocForm, exc: YecaiError, rows: list[int]) -> None:
     """A service refusal next to what it names: a line's field, a header field, or the top."""
-    message = exc.message(ctx.locale)
+    message = error_message(exc, ctx.locale)
     form.error, form.error_code = message, exc.code
     m = LINE_FIELD_RE.match(exc.field or "")
     if m and 1 <= int(m.group(1)) <= len(rows):
@@ -230,7 +231,7 @@ def _decimal(ctx: Ctx, text: str, errors: dict[str, str], key: str) -> Decimal |
     try:
         return parse_decimal(text)
     except YecaiError as exc:
-        errors[key] = exc.message(ctx.locale)
+        errors[key] = error_message(exc, ctx.locale)
         return None
 
 

@@ -35,6 +35,7 @@ from yecai.security.domain import Perm
 from yecai.web import doclist, nav, pages
 from yecai.web.context import Ctx, web_ctx
 from yecai.web.doclist import KINDS, STATUS_LABELS, Filters, Kind
+from yecai.web.errors import error_message
 from yecai.web.links import doc_url
 
 router = APIRouter(include_in_schema=False)
@@ -563,7 +564,7 @@ def doc_page(
         status_labels=STATUS_LABELS,
         flash=flash,
         error=error,
-        error_message=error.message(ctx.locale) if error else "",
+        error_message=error_message(error, ctx.locale) if error else "",
         main_class="wide",
     )
 
@@ -651,7 +652,7 @@ def _panel_from(panel: Panel, values: Any, lines_from: list[dict[str, Any]]) -> 
 
 
 def _place_panel_error(ctx: Ctx, panel: Panel, exc: YecaiError, rows: list[int]) -> None:
-    message = exc.message(ctx.locale)
+    message = error_message(exc, ctx.locale)
     panel.error = message
     m = LINE_FIELD_RE.match(exc.field or "")
     if m and 1 <= int(m.group(1)) <= len(rows):
@@ -706,7 +707,7 @@ def _decimal_field(ctx: Ctx, text: str, on: dict[str, Any], key: str = "error") 
     try:
         return parse_decimal(text)
     except YecaiError as exc:
-        on[key] = exc.message(ctx.locale)
+        on[key] = error_message(exc, ctx.locale)
         return None
 
 

@@ -19,6 +19,7 @@ from yecai.ledger.importer import FileUnreadable, read_text_table
 from yecai.security.domain import Perm
 from yecai.web import pages
 from yecai.web.context import Ctx, web_ctx
+from yecai.web.errors import error_message, error_render
 from yecai.web.vouchers import DIM_LABELS
 
 router = APIRouter(include_in_schema=False)
@@ -116,7 +117,7 @@ async def account_add(ctx: WebCtx, request: Request) -> Response:
             dimensions=form["dimensions"] or None,
         )
     except YecaiError as exc:
-        message = exc.message(ctx.locale)
+        message = error_message(exc, ctx.locale)
         field = exc.field if exc.field in ("parent_code", "code", "name", "dimensions") else ""
         return _accounts_page(
             ctx,
@@ -186,7 +187,7 @@ def dimension_add(
     try:
         ledger.add_dimension_values(ctx.uow(), ctx.code, [(type, code, name)])
     except YecaiError as exc:
-        message = exc.message(ctx.locale)
+        message = error_message(exc, ctx.locale)
         return _dimensions_page(
             ctx,
             type=type,
@@ -199,7 +200,7 @@ def dimension_add(
 
 def _row_errors(exc: YecaiError, locale: str) -> list[str]:
     inner = exc.errors if isinstance(exc, ValidationFailed) else [exc]
-    return [e.render(locale) for e in inner[:IMPORT_ERRORS_SHOWN]]
+    return [error_render(e, locale) for e in inner[:IMPORT_ERRORS_SHOWN]]
 
 
 @router.post("/dimensions/import")
@@ -251,7 +252,7 @@ def _closing_page(
         checklist=checklist,
         latest_closed=max(closed) if closed else "",
         error=error,
-        error_message=error.message(ctx.locale) if error else "",
+        error_message=error_message(error, ctx.locale) if error else "",
         flash=flash,
         can_close=ctx.can(Perm.PERIOD_CLOSE),
         can_reopen=ctx.can(Perm.PERIOD_REOPEN),

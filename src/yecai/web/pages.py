@@ -30,6 +30,7 @@ from yecai.web.context import (
     translator,
     web_ctx,
 )
+from yecai.web.errors import error_message
 
 router = APIRouter(include_in_schema=False)
 WebCtx = Annotated[Ctx, Depends(web_ctx)]
@@ -77,7 +78,7 @@ def login_submit(
             next_url=safe_next(next),
             username=username,
             error=exc,
-            error_message=exc.message(locale),
+            error_message=error_message(exc, locale),
         )
     resp = RedirectResponse(safe_next(next), status_code=303)
     resp.set_cookie(

@@ -26,6 +26,7 @@ from yecai.security.domain import Perm
 from yecai.web import nav
 from yecai.web.context import Ctx, web_ctx
 from yecai.web.documents import section_page
+from yecai.web.errors import error_message, error_render
 
 router = APIRouter(include_in_schema=False)
 WebCtx = Annotated[Ctx, Depends(web_ctx)]
@@ -190,7 +191,7 @@ def _int(text: str, field: str) -> int:
 
 
 def _field_error(ctx: Ctx, exc: YecaiError, form: dict[str, str]) -> tuple[dict[str, str], str]:
-    message = exc.message(ctx.locale)
+    message = error_message(exc, ctx.locale)
     field = exc.field if exc.field in form else ""
     if not field and exc.code in ("amount.invalid", "money.invalid_amount"):
         field = "credit_limit"
@@ -245,7 +246,7 @@ def _register(what: str) -> None:
                     summary = module.import_parties(ctx.uow(), ctx.code, ENTITY[what][0], target, **options)
         except YecaiError as exc:
             inner = exc.errors if isinstance(exc, ValidationFailed) else [exc]
-            shown = [e.render(ctx.locale) for e in inner[:IMPORT_ERRORS_SHOWN]]
+            shown = [error_render(e, ctx.locale) for e in inner[:IMPORT_ERRORS_SHOWN]]
             return _list_page(ctx, what, import_errors=shown, status_code=exc.http_status)
         if not summary.ok:
             shown = [

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from yecai.core.errors import YecaiError
+from yecai.core.errors import PermissionDenied, YecaiError
 from yecai.core.i18n import N_
 from yecai.core.money import parse_decimal
 from yecai.core.periods import Period
@@ -21,6 +21,7 @@ from yecai.ledger.domain import DIMENSIONS, LINES_MAX, WORDS, LineDraft, Voucher
 from yecai.security.domain import Perm
 from yecai.web import pages
 from yecai.web.context import Ctx, web_ctx
+from yecai.web.errors import error_message
 
 router = APIRouter(include_in_schema=False)
 WebCtx = Annotated[Ctx, Depends(web_ctx)]
@@ -40,6 +41,7 @@ DIM_LABELS = {
 # Service error fields → the form's input names.
 FIELD_NAMES = {"account_code": "account", "voucher_type": "word"}
 HEADER_FIELDS = ("date", "word", "attachments")
+FX_FIELDS = ("currency", "original_amount", "rate")
 
 
 @dataclass
@@ -52,6 +54,11 @@ class FormLine:
     dims: dict[str, str] = field(default_factory=dict)
     dim_types: tuple[str, ...] = ()
     errors: dict[str, str] = field(default_factory=dict)
+    # A foreign-currency line of a draft being edited keeps its currency, original amount and
+    # rate (hidden fields); the grid enters base-currency lines only.
+    currency: str = ""
+    original_amount: str = ""
+    rate: str = ""
 
     @property
     def blank(self) -> bool:
@@ -74,6 +81,10 @@ class VoucherForm:
     errors: dict[str, str] = field(default_factory=dict)
     error: str = ""
     error_code: str = ""
+    # Set when an existing draft is edited: the voucher, and its number (word and period are fixed).
+    voucher_id: int | None = None
+    voucher_no: str = ""
+    period: str = ""
 
 
 def _accounts(ctx: Ctx) -> dict[str, ledger.AccountView]:
@@ -95,11 +106,17 @@ def _entry_page(ctx: Ctx, form: VoucherForm, *, status_code: int = 200, flash: s
         if acc is not None:
             ln.account_name = acc.name_en if ctx.locale == "en" and acc.name_en else acc.name
             ln.dim_types = acc.dimensions
+    editing = form.voucher_id is not None
+    title = (
+        ctx._("Edit voucher {no}", no=f"{ctx.period_label(form.period)} {form.voucher_no}")
+        if editing
+        else ctx._("New voucher")
+    )
     return pages.page(
         ctx,
         "voucher_entry.html",
-        "voucher_new",
-        ctx._("New voucher"),
+        "vouchers" if editing else "voucher_new",
+        title,
         status_code=status_code,
         form=form,
         words=WORDS,
@@ -135,17 +152,53 @@ def _form_from_request(values: Any) -> VoucherForm:
         name: [str(v) for v in values.getlist(name)] for name in ("summary", "account", "debit", "credit")
     }
     dims = {d: [str(v) for v in values.getlist(d)] for d in DIMENSIONS}
+    fx = {name: [str(v) for v in values.getlist(name)] for name in FX_FIELDS}
     n = min(max((len(c) for c in cols.values()), default=0), LINES_MAX + 50)
+
+    def at(column: list[str], i: int) -> str:
+        return column[i] if i < len(column) else ""
+
     for i in range(n):
         form.lines.append(
             FormLine(
-                summary=cols["summary"][i] if i < len(cols["summary"]) else "",
-                account=(cols["account"][i] if i < len(cols["account"]) else "").strip(),
-                debit=cols["debit"][i] if i < len(cols["debit"]) else "",
-                credit=cols["credit"][i] if i < len(cols["credit"]) else "",
-                dims={d: (dims[d][i] if i < len(dims[d]) else "").strip() for d in DIMENSIONS},
+                summary=at(cols["summary"], i),
+                account=at(cols["account"], i).strip(),
+                debit=at(cols["debit"], i),
+                credit=at(cols["credit"], i),
+                dims={d: at(dims[d], i).strip() for d in DIMENSIONS},
+                currency=at(fx["currency"], i).strip()[:3],
+                original_amount=at(fx["original_amount"], i).strip(),
+                rate=at(fx["rate"], i).strip(),
             )
         )
+    return form
+
+
+def _form_from_voucher(v: ledger.VoucherView) -> VoucherForm:
+    """The entry grid filled with a saved voucher, for editing it."""
+    form = VoucherForm(
+        date=v.date,
+        word=v.word,
+        attachments=str(v.attachments),
+        idempotency_key="",
+        voucher_id=v.id,
+        voucher_no=v.voucher_no,
+        period=v.period,
+    )
+    form.lines = [
+        FormLine(
+            summary=ln.summary,
+            account=ln.account_code,
+            debit=ln.debit,
+            credit=ln.credit,
+            dims=dict(ln.dims),
+            currency=ln.currency or "",
+            original_amount=ln.original_amount or "",
+            rate=ln.rate or "",
+        )
+        for ln in v.lines
+    ]
+    form.lines += [FormLine() for _ in range(max(1, LINES_INITIAL - len(form.lines)))]
     return form
 
 
@@ -168,10 +221,22 @@ def _draft(form: VoucherForm, locale: str) -> tuple[VoucherDraft | None, list[in
             try:
                 amounts[name] = _amount(getattr(ln, name))
             except YecaiError as exc:
-                ln.errors[name] = exc.message(locale)
+                ln.errors[name] = error_message(exc, locale)
                 failed = True
         if failed:
             continue
+        fx: dict[str, Any] = {}
+        if ln.currency:
+            try:
+                fx = {
+                    "currency": ln.currency,
+                    "original_amount": parse_decimal(ln.original_amount),
+                    "rate": parse_decimal(ln.rate),
+                }
+            except YecaiError as exc:
+                ln.errors["account"] = error_message(exc, locale)
+                failed = True
+                continue
         rows.append(i)
         lines.append(
             LineDraft(
@@ -180,6 +245,7 @@ def _draft(form: VoucherForm, locale: str) -> tuple[VoucherDraft | None, list[in
                 debit=amounts["debit"],
                 credit=amounts["credit"],
                 dims={d: v for d, v in ln.dims.items() if v},
+                **fx,
             )
         )
     try:
@@ -199,21 +265,19 @@ def _draft(form: VoucherForm, locale: str) -> tuple[VoucherDraft | None, list[in
 
 def _place_error(form: VoucherForm, exc: YecaiError, rows: list[int], locale: str) -> None:
     """Put a service refusal next to the field it names; the form keeps everything typed."""
-    message = exc.message(locale)
+    message = error_message(exc, locale)
     form.error, form.error_code = message, exc.code
     name = FIELD_NAMES.get(exc.field or "", exc.field or "")
     line = exc.params.get("line")
+    if form.voucher_id is not None and exc.code == ledger.VoucherWrongState.code and not name:
+        name = "date"  # an edited draft moved out of its period
     if isinstance(line, int) and 1 <= line <= len(rows):
         form.lines[rows[line - 1]].errors[name or "summary"] = message
     elif name in HEADER_FIELDS:
         form.errors[name] = message
 
 
-@router.post("/vouchers/new")
-async def voucher_create(ctx: WebCtx, request: Request) -> Response:
-    values = await request.form()
-    form = _form_from_request(values)
-    action = str(values.get("action", "save_new"))
+def _read_draft(ctx: Ctx, form: VoucherForm) -> tuple[VoucherDraft | None, list[int]]:
     _ = ctx._
     draft, rows = _draft(form, ctx.locale)
     if form.errors.get("date") == "?":
@@ -222,18 +286,68 @@ async def voucher_create(ctx: WebCtx, request: Request) -> Response:
         form.errors["attachments"] = _("Enter a whole number")
     if draft is None:
         form.error = form.error or _("Please correct the marked fields")
+    return draft, rows
+
+
+def _refused(ctx: Ctx, form: VoucherForm, exc: YecaiError, rows: list[int]) -> Response:
+    _place_error(form, exc, rows, ctx.locale)
+    while len(form.lines) < LINES_INITIAL:
+        form.lines.append(FormLine())
+    return _entry_page(ctx, form, status_code=exc.http_status)
+
+
+@router.post("/vouchers/new")
+async def voucher_create(ctx: WebCtx, request: Request) -> Response:
+    values = await request.form()
+    form = _form_from_request(values)
+    action = str(values.get("action", "save_new"))
+    draft, rows = _read_draft(ctx, form)
+    if draft is None:
         return _entry_page(ctx, form, status_code=422)
     try:
         v = ledger.create_voucher(ctx.uow(), ctx.code, draft, idempotency_key=form.idempotency_key)
     except YecaiError as exc:
-        _place_error(form, exc, rows, ctx.locale)
-        while len(form.lines) < LINES_INITIAL:
-            form.lines.append(FormLine())
-        return _entry_page(ctx, form, status_code=exc.http_status)
+        return _refused(ctx, form, exc, rows)
     if action == "save":
         return RedirectResponse(f"/vouchers/{v.id}?done=saved", status_code=303)
     query = urlencode({"saved": v.id, "date": v.date, "word": v.word})
     return RedirectResponse(f"/vouchers/new?{query}", status_code=303)
+
+
+# --- editing a draft ---------------------------------------------------------------------------------
+
+
+def _editable(ctx: Ctx, v: ledger.VoucherView) -> None:
+    """Only a draft is edited, and only by a role that makes vouchers; a reviewed or posted
+    voucher is read-only (a posted one is corrected by a reversal)."""
+    if not ctx.can(Perm.VOUCHER_CREATE):
+        raise PermissionDenied(user=ctx.actor.username, permission=Perm.VOUCHER_CREATE, company=ctx.code)
+    if v.status != "draft":
+        raise ledger.VoucherWrongState(voucher=v.voucher_no, status=v.status, action="edit")
+
+
+@router.get("/vouchers/{voucher_id}/edit")
+def voucher_edit(ctx: WebCtx, voucher_id: int) -> Response:
+    v = ledger.get_voucher(ctx.read(), ctx.code, voucher_id)
+    _editable(ctx, v)
+    return _entry_page(ctx, _form_from_voucher(v))
+
+
+@router.post("/vouchers/{voucher_id}/edit")
+async def voucher_update(ctx: WebCtx, voucher_id: int, request: Request) -> Response:
+    v = ledger.get_voucher(ctx.read(), ctx.code, voucher_id)
+    _editable(ctx, v)
+    form = _form_from_request(await request.form())
+    # The number is the voucher's: its word and period stay (the service refuses a move).
+    form.word, form.voucher_id, form.voucher_no, form.period = v.word, v.id, v.voucher_no, v.period
+    draft, rows = _read_draft(ctx, form)
+    if draft is None:
+        return _entry_page(ctx, form, status_code=422)
+    try:
+        ledger.update_voucher(ctx.uow(), ctx.code, voucher_id, draft)
+    except YecaiError as exc:
+        return _refused(ctx, form, exc, rows)
+    return RedirectResponse(f"/vouchers/{voucher_id}?done=updated", status_code=303)
 
 
 # --- list ------------------------------------------------------------------------------------------
@@ -286,7 +400,10 @@ ACTIONS = {
     "void": (Perm.VOUCHER_CREATE, ledger.void_voucher, N_("Voucher voided")),
     "reverse": (Perm.VOUCHER_REVERSE, ledger.reverse_voucher, N_("Reversal voucher created")),
 }
-DONE_MESSAGES = {k: v[2] for k, v in ACTIONS.items()} | {"saved": N_("Voucher saved")}
+DONE_MESSAGES = {k: v[2] for k, v in ACTIONS.items()} | {
+    "saved": N_("Voucher saved"),
+    "updated": N_("Voucher changes saved"),
+}
 
 
 def available_actions(ctx: Ctx, status: str) -> list[str]:
@@ -315,11 +432,12 @@ def _voucher_page(
         debit_total=str(debit_total),
         credit_total=str(credit_total),
         actions=available_actions(ctx, v.status),
+        can_edit=v.status == "draft" and ctx.can(Perm.VOUCHER_CREATE),
         status_labels=STATUS_LABELS,
         dim_labels=DIM_LABELS,
         flash=flash,
         error=error,
-        error_message=error.message(ctx.locale) if error else "",
+        error_message=error_message(error, ctx.locale) if error else "",
     )
 
 

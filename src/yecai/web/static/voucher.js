@@ -159,7 +159,8 @@
     var t = e.target;
     if ((e.key === "Enter" && (e.ctrlKey || e.metaKey)) || (e.key === "s" && (e.ctrlKey || e.metaKey))) {
       e.preventDefault();
-      document.getElementById("save-new").click();
+      // a new voucher: save and start the next one; an edited draft: save it
+      (document.getElementById("save-new") || document.getElementById("save")).click();
       return;
     }
     if (t.tagName === "BUTTON") { return; }
