@@ -1,0 +1,1 @@
+"""Pure analytics code: no database, no framework. Money in integer minor units."""
