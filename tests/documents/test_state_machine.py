@@ -543,11 +543,6 @@ def test_documents_keep_the_books_postgres(pg_db: Database) -> None:
     _run(pg_db, examples=3, steps=12)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sales: a delivery that moves no stock (services only) posts no voucher, so nothing "
-    "checks its date: it is accepted into a closed period",
-)
 def test_service_delivery_into_a_closed_period_is_refused(sqlite_db: Database) -> None:
     actor = admin_actor(sqlite_db)
     c = new_code("SM")

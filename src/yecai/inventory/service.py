@@ -39,8 +39,7 @@ from yecai.inventory.models import (
 )
 from yecai.ledger.closing import register_pre_close_check
 from yecai.ledger.models import Company
-from yecai.ledger.models import Period as PeriodRow
-from yecai.ledger.service import LedgerIndex, PeriodClosed, PeriodNotOpened
+from yecai.ledger.service import LedgerIndex
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Item, Supplier, Warehouse
 from yecai.posting import service as posting
@@ -129,14 +128,7 @@ def _pool(s: Session, company_id: int, item_id: int, warehouse_id: int) -> Stock
 
 
 def _check_period_open(s: Session, company: Company, day: date) -> None:
-    p = Period.of(day)
-    status = s.execute(
-        select(PeriodRow.status).where(PeriodRow.company_id == company.id, PeriodRow.period == p.key)
-    ).scalar_one_or_none()
-    if status is None:
-        raise PeriodNotOpened(period=str(p), company=company.code, field="date")
-    if status != "open":
-        raise PeriodClosed(period=str(p), field="date")
+    posting.check_date_open(s, company, day)
 
 
 def _key(m: StockMove) -> Any:

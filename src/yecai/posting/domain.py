@@ -902,3 +902,96 @@ def _choose(rule: Rule, get: Callable[[str], Any]) -> tuple[str | None, str]:
             account = get(m.group(1)) if m else choice.account
             return (None if account in (None, "") else str(account)), choice.when_text
     return None, ""
+
+
+# --- dry-run: what a changed rule set would post differently -----------------------------------
+
+
+@dataclass(frozen=True)
+class PostedLine:
+    """One voucher line as compared in a dry-run (amounts in fen)."""
+
+    rule_id: str
+    account: str
+    debit_minor: int
+    credit_minor: int
+    dims: tuple[tuple[str, str], ...]  # (dimension, code), in DIMENSIONS order, only those set
+    summary: str
+
+    def same_except_rule(self, other: PostedLine) -> bool:
+        return (self.account, self.debit_minor, self.credit_minor, self.dims, self.summary) == (
+            other.account,
+            other.debit_minor,
+            other.credit_minor,
+            other.dims,
+            other.summary,
+        )
+
+
+@dataclass(frozen=True)
+class LineDifference:
+    """A voucher line that would change: ``old`` None when it would be added, ``new`` None when
+    it would no longer be posted. ``changed`` names what differs: account, amount, dimension,
+    summary (or added / removed)."""
+
+    rule_id: str
+    changed: tuple[str, ...]
+    old: PostedLine | None
+    new: PostedLine | None
+
+
+def ordered_dims(dims: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((d, str(dims[d])) for d in DIMENSIONS if dims.get(d))
+
+
+def result_lines(result: PostingResult) -> list[PostedLine]:
+    """The lines an evaluation would post, each with the rule that made it."""
+    if result.draft is None:
+        return []
+    rules = {e.line_no: e.rule_id for e in result.explanations}
+    out = []
+    for i, ln in enumerate(result.draft.lines, start=1):
+        out.append(
+            PostedLine(
+                rule_id=rules.get(i, ""),
+                account=ln.account_code,
+                debit_minor=round_minor(ln.debit.scaleb(2)),
+                credit_minor=round_minor(ln.credit.scaleb(2)),
+                dims=ordered_dims(ln.dims),
+                summary=ln.summary,
+            )
+        )
+    return out
+
+
+def diff_lines(old: Sequence[PostedLine], new: Sequence[PostedLine]) -> list[LineDifference]:
+    """Old voucher lines against new ones. Identical lines cancel out first (whatever their
+    order); what is left is paired rule by rule in order, so a changed account or amount shows
+    as one line old → new; the rest are lines added or removed."""
+    old_left = list(old)
+    new_left: list[PostedLine] = []
+    for ln in new:
+        match = next((o for o in old_left if o.same_except_rule(ln)), None)
+        if match is None:
+            new_left.append(ln)
+        else:
+            old_left.remove(match)
+    out: list[LineDifference] = []
+    for o in old_left:
+        n = next((x for x in new_left if x.rule_id == o.rule_id), None)
+        if n is None:
+            out.append(LineDifference(o.rule_id, ("removed",), o, None))
+            continue
+        new_left.remove(n)
+        changed = []
+        if o.account != n.account:
+            changed.append("account")
+        if (o.debit_minor, o.credit_minor) != (n.debit_minor, n.credit_minor):
+            changed.append("amount")
+        if o.dims != n.dims:
+            changed.append("dimension")
+        if o.summary != n.summary:
+            changed.append("summary")
+        out.append(LineDifference(o.rule_id, tuple(changed), o, n))
+    out += [LineDifference(n.rule_id, ("added",), None, n) for n in new_left]
+    return out

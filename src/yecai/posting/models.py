@@ -35,6 +35,7 @@ class DocumentVoucher(Base):
     __table_args__ = (
         UniqueConstraint("company_id", "source_type", "source_id", "event"),
         Index("ix_document_voucher_voucher", "voucher_id"),
+        Index("ix_document_voucher_company_date", "company_id", "doc_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +47,10 @@ class DocumentVoucher(Base):
     voucher_id: Mapped[int | None] = mapped_column(ForeignKey("voucher.id"), nullable=True)
     rule_version: Mapped[int] = mapped_column(Integer)  # 0: the shipped default
     explanations_json: Mapped[str] = mapped_column(Text, default="[]")
+    # What the rules were evaluated on (for dry-running a changed rule set over past periods);
+    # None on postings made before it was kept.
+    doc_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    snapshot_json: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -21,10 +21,20 @@ from sqlalchemy.orm import Session, selectinload
 
 from yecai.core.errors import NotFound, ValidationFailed, YecaiError
 from yecai.core.money import format_minor
+from yecai.core.periods import Period
 from yecai.events import service as events
 from yecai.ledger import domain as ledger_domain
 from yecai.ledger.models import Company, Voucher
-from yecai.ledger.service import LedgerIndex, _mark_reviewed, insert_voucher, post_rows, voucher_views
+from yecai.ledger.models import Period as PeriodRow
+from yecai.ledger.service import (
+    LedgerIndex,
+    PeriodClosed,
+    PeriodNotOpened,
+    _mark_reviewed,
+    insert_voucher,
+    post_rows,
+    voucher_views,
+)
 from yecai.masterdata import domain as md_domain
 from yecai.masterdata.models import TaxCode
 from yecai.posting import domain
@@ -181,6 +191,23 @@ def _raise(errors: tuple[YecaiError, ...] | list[YecaiError]) -> None:
     raise ValidationFailed(list(errors))
 
 
+def check_date_open(s: Session, company: Company, day: date, *, index: LedgerIndex | None = None) -> None:
+    """The one check every document state change with a date passes, whether or not it ends up
+    posting a voucher (a delivery of services only, a count without differences): the period of
+    its date must be open. A closed period accepts nothing."""
+    p = Period.of(day)
+    if index is not None:
+        index.check_period_open(p)
+        return
+    status = s.execute(
+        select(PeriodRow.status).where(PeriodRow.company_id == company.id, PeriodRow.period == p.key)
+    ).scalar_one_or_none()
+    if status is None:
+        raise PeriodNotOpened(period=str(p), company=company.code, field="date")
+    if status != "open":
+        raise PeriodClosed(period=str(p), field="date")
+
+
 def post_document(
     uow: UnitOfWork,
     company: Company,
@@ -194,6 +221,7 @@ def post_document(
     """Post a document event inside the caller's command; returns the voucher (None if all zero)."""
     s = uow.session
     doc_date = date.fromisoformat(str(snapshot["doc"]["date"]))
+    check_date_open(s, company, doc_date, index=index)
     version, text = rules_effective(s, company.id, doc_date)
     result = domain.evaluate(event, snapshot, _parsed(text))
     if result.errors:
@@ -216,6 +244,8 @@ def post_document(
             voucher_id=row.id if row is not None else None,
             rule_version=version,
             explanations_json=json.dumps([asdict(e) for e in result.explanations], ensure_ascii=False),
+            doc_date=doc_date,
+            snapshot_json=json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"), default=str),
         )
     )
     events.emit(
