@@ -12,6 +12,7 @@ from yecai.purchasing import models as purchasing_models  # noqa: F401
 from yecai.receivables import models as receivables_models  # noqa: F401
 from yecai.receivables import models_dunning as receivables_dunning_models  # noqa: F401
 from yecai.receivables import models_items as receivables_items_models  # noqa: F401
+from yecai.receivables import models_review as receivables_review_models  # noqa: F401
 from yecai.sales import models as sales_models  # noqa: F401
 from yecai.sales import models_returns as sales_returns_models  # noqa: F401
 from yecai.security import models as security_models  # noqa: F401
