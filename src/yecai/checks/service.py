@@ -81,6 +81,7 @@ def run_checks(uow: UnitOfWork, company_code: str) -> list[Discrepancy]:
         out += _stock(s, company)
         out += _stock_pools(s, company)
         out += _receivables(uow, s, company)
+        out += _open_items(s, company)
         out += _payables(uow, s, company)
         out += _documents(s, company)
         out += _production(s, company)
@@ -216,6 +217,14 @@ def _receivables(uow: UnitOfWork, s: Session, company: Company) -> list[Discrepa
                 )
             )
     return out
+
+
+def _open_items(s: Session, company: Company) -> list[Discrepancy]:
+    """The AR open items (invoices, receipts and credit notes less their applications) sum to the
+    1122 control account, per customer too; applications are consistent (receivables.items)."""
+    from yecai.receivables.items import reconcile
+
+    return [Discrepancy(check, message) for check, message in reconcile(s, company)][:LISTED_MAX]
 
 
 def _payables(uow: UnitOfWork, s: Session, company: Company) -> list[Discrepancy]:

@@ -261,10 +261,13 @@ def list_returns(
 
 
 def credited_minor(s: Session, invoice_id: int) -> int:
-    """What posted credit notes took off an invoice (价税合计, fen)."""
+    """What credit notes settle of an invoice (价税合计, fen): their applications to it (a credit
+    note applies to its own invoice up to what is open; see receivables.items)."""
+    from yecai.receivables.models_items import ARApplication
+
     total = s.execute(
-        select(func.sum(SalesCreditNote.total_minor)).where(
-            SalesCreditNote.invoice_id == invoice_id, SalesCreditNote.status == "posted"
+        select(func.sum(ARApplication.amount_minor)).where(
+            ARApplication.invoice_id == invoice_id, ARApplication.source_type == "sales_credit_note"
         )
     ).scalar_one()
     return int(total or 0)
@@ -370,6 +373,9 @@ def create_credit_note(
         cn.total_minor = sum(ln.total_minor for ln in cn.lines)
         s.add(cn)
         s.flush()
+        from yecai.receivables.items import record_credit_note_application
+
+        record_credit_note_application(uow, company, cn, inv)
         codes = md.ensure_tax_codes(s, company)
         items = sales._items(s, [ln.item_id for ln in cn.lines])
         snapshot = {

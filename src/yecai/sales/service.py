@@ -856,7 +856,6 @@ def create_receipt(
                     open=format_minor(open_minor),
                     field="amount",
                 )
-            inv.received_minor += amount_minor
         r = SalesReceipt(
             company_id=company.id,
             no=posting.next_document_no(s, company.id, "sales_receipt", "SR", day.year),
@@ -869,6 +868,12 @@ def create_receipt(
         )
         s.add(r)
         s.flush()
+        if inv is not None:
+            # the receipt settles the invoice through an application (核销) record, which also
+            # keeps inv.received_minor; see receivables.items
+            from yecai.receivables.items import record_receipt_application
+
+            record_receipt_application(uow, company, r, inv, amount_minor)
         snapshot = {
             "doc": {"no": r.no, "date": day.isoformat(), "type": "sales_receipt"},
             "customer": _party(cust),

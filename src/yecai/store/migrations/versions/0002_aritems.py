@@ -141,7 +141,7 @@ def _carry_over(bind: sa.engine.Connection) -> None:
         invoice_id: int,
         amount: int,
         day: object,
-    ) -> None:  # noqa: E501
+    ) -> None:
         rows.append(
             {
                 "company_id": company_id,
