@@ -1,7 +1,7 @@
 """The books: trial balance, general ledger, subledger, balance sheet, income statement.
 
 Every figure drills down: statement line → the accounts behind it → subledger → voucher.
-Each book exports to XLSX with ``?format=xlsx``.
+Each book exports to XLSX with ``?format=xlsx`` and prints to PDF with ``?format=pdf``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from yecai.ledger import reports
 from yecai.ledger import service as ledger
 from yecai.ledger.domain import DIMENSIONS
 from yecai.web import pages
+from yecai.web.bookpdf import PdfBook, pdf_response
 from yecai.web.context import Ctx, web_ctx
 from yecai.web.export import Money, xlsx_response
 from yecai.web.vouchers import DIM_LABELS
@@ -41,6 +42,40 @@ KIND_LABELS = {
     "year_total": N_("Year to date"),
 }
 DIRECTION_EN = {"借": "Dr", "贷": "Cr", "平": "—"}
+
+
+EXPORT_FORMATS = ("xlsx", "pdf")
+
+
+def _period_text(ctx: Ctx, first: Period, last: Period | None = None) -> str:
+    if last is None or last == first:
+        return ctx.period_label(first)
+    return f"{ctx.period_label(first)} – {ctx.period_label(last)}"
+
+
+def _pdf(
+    ctx: Ctx,
+    filename: str,
+    title: str,
+    period: str,
+    headers: list[str],
+    rows: list[list[Any]],
+    widths: list[float],
+    **layout: Any,
+) -> Response:
+    _ = ctx._
+    book = PdfBook(
+        filename=filename,
+        title=title,
+        company=str(ctx.company["name"]) if ctx.company else "",
+        period=period,
+        headers=headers,
+        rows=rows,
+        widths=widths,
+        labels=(_("Prepared by"), _("Period"), _("Unit: yuan"), _("Page {n}")),
+        **layout,
+    )
+    return pdf_response(book, ctx.currency)
 
 
 def _range(ctx: Ctx, period_from: str | None, period_to: str | None) -> tuple[Period, Period]:
@@ -88,7 +123,7 @@ def _tb(ctx: Ctx, first: Period, last: Period, level: str, codes: str, fmt: str)
     totals = reports.trial_balance_totals(rows)
     names = _english_names(ctx)
     _ = ctx._
-    if fmt == "xlsx":
+    if fmt in EXPORT_FORMATS:
         headers = [
             _("Account code"),
             _("Account name"),
@@ -105,6 +140,18 @@ def _tb(ctx: Ctx, first: Period, last: Period, level: str, codes: str, fmt: str)
             for r in rows
         ]
         data.append(["", _("Total")] + [Money(totals[c]) for c in cols])
+        if fmt == "pdf":
+            return _pdf(
+                ctx,
+                f"trial-balance-{first}-{last}.pdf",
+                _("Trial balance"),
+                _period_text(ctx, first, last),
+                headers,
+                data,
+                [10, 22, 12, 12, 12, 12, 12, 12],
+                bold_rows=frozenset({len(data) - 1} | {i for i, r in enumerate(rows) if r.level == 1}),
+                indents=[r.level - 1 for r in rows] + [0],
+            )
         return xlsx_response(
             f"trial-balance-{first}-{last}.xlsx",
             _("Trial balance"),
@@ -142,7 +189,7 @@ def general_ledger(
     _ = ctx._
     rows = reports.general_ledger(ctx.read(), ctx.code, str(first), str(last), account_code=account or None)
     names = _english_names(ctx)
-    if format == "xlsx":
+    if format in EXPORT_FORMATS:
         headers = [
             _("Account code"),
             _("Account name"),
@@ -170,6 +217,18 @@ def general_ledger(
             ]
             for r in rows
         ]
+        if format == "pdf":
+            for row in data:
+                row[2] = ctx.period_label(row[2])
+            return _pdf(
+                ctx,
+                f"general-ledger-{first}-{last}.pdf",
+                _("General ledger"),
+                _period_text(ctx, first, last),
+                headers,
+                data,
+                [9, 18, 9, 12, 12, 12, 12, 12, 5, 12],
+            )
         return xlsx_response(f"general-ledger-{first}-{last}.xlsx", _("General ledger"), headers, data)
     groups: list[dict[str, Any]] = []
     for r in rows:
@@ -222,7 +281,7 @@ def subledger(
     account = account.strip()
     result = None
     if account:
-        exporting = format == "xlsx"
+        exporting = format in EXPORT_FORMATS
         result = reports.subledger(
             ctx.read(),
             ctx.code,
@@ -237,7 +296,11 @@ def subledger(
         for r in result["rows"]:
             r["direction"] = _direction(ctx, r["direction"])
         if exporting:
-            return _subledger_xlsx(ctx, result)
+            if ctx.locale == "en":
+                result["account_name"] = _english_names(ctx).get(
+                    result["account_code"], result["account_name"]
+                )
+            return _subledger_export(ctx, result, format)
         if ctx.locale == "en":
             result["account_name"] = _english_names(ctx).get(result["account_code"], result["account_name"])
     params = {"account": account, "from": str(first), "to": str(last), "dimension": dimension, "value": value}
@@ -260,7 +323,7 @@ def subledger(
     )
 
 
-def _subledger_xlsx(ctx: Ctx, result: dict[str, Any]) -> Response:
+def _subledger_export(ctx: Ctx, result: dict[str, Any], fmt: str) -> Response:
     _ = ctx._
     headers = [
         _("Date"),
@@ -287,21 +350,40 @@ def _subledger_xlsx(ctx: Ctx, result: dict[str, Any]) -> Response:
                 Money(r["balance"]),
             ]
         )
-    name = f"subledger-{result['account_code']}-{result['period_from']}-{result['period_to']}.xlsx"
+    stem = f"subledger-{result['account_code']}-{result['period_from']}-{result['period_to']}"
+    if fmt == "pdf":
+        first, last = Period.parse(result["period_from"]), Period.parse(result["period_to"])
+        return _pdf(
+            ctx,
+            stem + ".pdf",
+            f"{_('Subledger')} {result['account_code']} {result['account_name']}",
+            _period_text(ctx, first, last),
+            headers,
+            data,
+            [10, 10, 9, 30, 12, 12, 5, 12],
+            bold_rows=frozenset(i for i, r in enumerate(result["rows"]) if r["kind"] in KIND_LABELS),
+        )
     heading = (
         f"{result['account_code']} {result['account_name']} {result['period_from']}–{result['period_to']}"
     )
-    return xlsx_response(name, _("Subledger"), headers, data, heading=heading)
+    return xlsx_response(stem + ".xlsx", _("Subledger"), headers, data, heading=heading)
 
 
 # --- statements ------------------------------------------------------------------------------------
 
 
-def _statement_xlsx(
-    ctx: Ctx, rows: list[reports.StatementRow], filename: str, title: str, amount: str, comparative: str
+def _statement_export(
+    ctx: Ctx,
+    fmt: str,
+    rows: list[reports.StatementRow],
+    filename: str,
+    title: str,
+    amount: str,
+    comparative: str,
+    period: str,
 ) -> Response:
     _ = ctx._
-    data = [
+    data: list[list[Any]] = [
         [
             r.name_en if ctx.locale == "en" else r.name,
             r.line_no,
@@ -310,7 +392,67 @@ def _statement_xlsx(
         ]
         for r in rows
     ]
-    return xlsx_response(filename, title, [_("Item"), _("Line"), amount, comparative], data)
+    headers = [_("statement|Item"), _("Line"), amount, comparative]
+    if fmt == "pdf":
+        pdf_name = filename.removesuffix(".xlsx") + ".pdf"
+        if any(r.side for r in rows):
+            return _balance_sheet_pdf(ctx, rows, pdf_name, title, amount, comparative, period)
+        return _pdf(
+            ctx,
+            pdf_name,
+            title,
+            period,
+            headers,
+            data,
+            [44, 8, 18, 18],
+            landscape=False,
+            bold_rows=frozenset(i for i, r in enumerate(rows) if _emphasised(r)),
+        )
+    return xlsx_response(filename, title, headers, data)
+
+
+def _emphasised(r: reports.StatementRow) -> bool:
+    return r.is_header or r.key.startswith("total_") or r.key in ("operating_profit", "net_profit")
+
+
+def _balance_sheet_pdf(
+    ctx: Ctx,
+    rows: list[reports.StatementRow],
+    filename: str,
+    title: str,
+    amount: str,
+    comparative: str,
+    period: str,
+) -> Response:
+    """The statutory two-sided layout: assets on the left, liabilities and equity on the right."""
+    _ = ctx._
+
+    def cells(r: reports.StatementRow | None) -> list[Any]:
+        if r is None:
+            return ["", "", "", ""]
+        name = r.name_en if ctx.locale == "en" else r.name
+        if r.is_header:
+            return [name, r.line_no, "", ""]
+        return [name, r.line_no, Money(r.amount), Money(r.comparative)]
+
+    left = [r for r in rows if r.side == "asset"]
+    right = [r for r in rows if r.side != "asset"]
+    n = max(len(left), len(right))
+    data = [
+        cells(left[i] if i < len(left) else None) + cells(right[i] if i < len(right) else None)
+        for i in range(n)
+    ]
+    headers = [
+        _("Assets"),
+        _("Line"),
+        amount,
+        comparative,
+        _("Liabilities and equity"),
+        _("Line"),
+        amount,
+        comparative,
+    ]
+    return _pdf(ctx, filename, title, period, headers, data, [26, 5, 12, 12, 26, 5, 12, 12])
 
 
 def _drill(row: reports.StatementRow, first: Period, last: Period) -> str:
@@ -331,14 +473,16 @@ def balance_sheet(ctx: WebCtx, period: str | None = None, format: str = "") -> R
     _ = ctx._
     p = Period.parse(period) if period else pages.working_period(ctx)
     rows = reports.balance_sheet(ctx.read(), ctx.code, str(p))
-    if format == "xlsx":
-        return _statement_xlsx(
+    if format in EXPORT_FORMATS:
+        return _statement_export(
             ctx,
+            format,
             rows,
             f"balance-sheet-{p}.xlsx",
             _("Balance sheet"),
             _("Closing balance"),
             _("Balance at the end of last year"),
+            _period_text(ctx, p),
         )
     year_first = Period(p.year, 1)
     sides = {
@@ -366,14 +510,16 @@ def income_statement(
     _ = ctx._
     first, last = _range(ctx, period_from, to)
     rows = reports.income_statement(ctx.read(), ctx.code, str(first), str(last))
-    if format == "xlsx":
-        return _statement_xlsx(
+    if format in EXPORT_FORMATS:
+        return _statement_export(
             ctx,
+            format,
             rows,
             f"income-statement-{first}-{last}.xlsx",
             _("Income statement"),
             _("This period"),
             _("Year to date"),
+            _period_text(ctx, first, last),
         )
     return _book(
         ctx,
