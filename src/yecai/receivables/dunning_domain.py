@@ -18,7 +18,7 @@ from typing import Any
 
 from yecai.core.errors import YecaiError
 from yecai.core.i18n import N_, gettext
-from yecai.core.money import format_minor, to_minor
+from yecai.core.money import format_minor, from_minor, to_minor
 
 EMAIL = "email"
 WEBHOOK = "webhook"
@@ -386,6 +386,11 @@ def credit_limit_after(action: Action, current_minor: int) -> int:
 # --- letters -------------------------------------------------------------------------------------
 
 
+def grouped(minor: int, currency: str = "CNY") -> str:
+    """1,130.00: how amounts read in a letter."""
+    return f"{from_minor(minor, currency):,}"
+
+
 def letter_values(
     *,
     company: str,
@@ -403,7 +408,7 @@ def letter_values(
             date=it.doc_date.isoformat(),
             due_date=it.due_date.isoformat(),
             days=it.days_overdue(as_of),
-            amount=format_minor(it.open_minor, currency),
+            amount=grouped(it.open_minor, currency),
         )
         for it in items
     ]
@@ -415,7 +420,7 @@ def letter_values(
         "level": str(level.seq),
         "level_name": level.name,
         "as_of": as_of.isoformat(),
-        "overdue_total": f"{currency} {format_minor(total, currency)}",
+        "overdue_total": f"{currency} {grouped(total, currency)}",
         "oldest_days": str(max((it.days_overdue(as_of) for it in items), default=0)),
         "items": "\n".join(lines),
         "item_count": str(len(items)),
