@@ -35,10 +35,19 @@ def read_invoice(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -
     if data[:4] == b"PK\x03\x04":
         return einvoice.read_ofd_invoice(data, limits)
     if head.startswith(b"%PDF-") or b"%PDF-" in data[:1024]:
-        return pdftext.read_pdf_invoice(data, limits)
+        text = pdftext.pdf_text(data, limits)
+        if not text.strip():
+            from yecai.intake import ocr  # a scan: no text layer
+
+            return ocr.read_scanned_pdf(data, limits)
+        return pdftext.read_text_invoice(text)
     if head.startswith(b"<"):
         return einvoice.read_xml_invoice(data)
-    raise UnknownFormat(kind="invoice", detail="expected OFD, XML or PDF")
+    from yecai.intake import ocr
+
+    if ocr.image_kind(data):
+        return ocr.read_image_invoice(data, limits)
+    raise UnknownFormat(kind="invoice", detail="expected OFD, XML, PDF, PNG or JPEG")
 
 
 def company_tax_id(uow: UnitOfWork, company_code: str) -> str:

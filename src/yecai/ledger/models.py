@@ -39,6 +39,8 @@ class Company(Base):
     chain_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
     settings_json: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The company's own 统一社会信用代码: invoices addressed to another buyer are caught.
+    tax_id: Mapped[str] = mapped_column(String(20), default="", server_default="")
 
 
 class Period(Base):
