@@ -4,7 +4,11 @@ line by line (old vs new) and per account; nothing written; refused as saving wo
 from __future__ import annotations
 
 import copy
+import csv
+import io
+import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -189,3 +193,78 @@ def test_pure_diff_pairs_lines_by_rule() -> None:
     assert [(d.rule_id, d.changed) for d in diffs] == [("r", ("account",))]
     assert domain.diff_lines(old, old[:2]) == [domain.LineDifference("t", ("removed",), old[2], None)]
     assert domain.diff_lines(old[:2], old) == [domain.LineDifference("t", ("added",), None, old[2])]
+
+
+# --- shells --------------------------------------------------------------------------------------
+
+
+def test_cli_dry_run(books: Books, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from yecai.cli.main import app
+
+    b = books
+    monkeypatch.setenv("YECAI_DATABASE_URL", b.db.url)
+    monkeypatch.setenv("YECAI_LANG", "en")
+    inv = _sell(b, "C1", "2025-03-10")
+    _sell(b, "C2", "2025-03-11")
+    candidate = tmp_path / "rules.json"
+    candidate.write_text(json.dumps(_direct_sales_to_6051(), ensure_ascii=False), encoding="utf-8")
+    runner = CliRunner()
+
+    def cli(*args: str) -> tuple[int, str]:
+        r = runner.invoke(app, ["--user", "admin", "rules", "dry-run", "-c", b.company, *args])
+        return r.exit_code, r.output
+
+    code, out = cli("--rules", str(candidate), "--period", "2025-03", "--format", "csv")
+    assert code == 0, out
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(r["doc_no"], r["rule"], r["changed"], r["old_account"], r["new_account"]) for r in rows] == [
+        (inv["no"], "revenue", "account", "6001", "6051")
+    ]
+    code, out = cli("--rules", str(candidate), "--period", "2025-03", "--format", "csv", "--accounts")
+    totals = {r["account"]: r["difference"] for r in csv.DictReader(io.StringIO(out))}
+    assert code == 0 and totals["6001"] == "200.00" and totals["6051"] == "-200.00"
+    code, out = cli("--rules", str(candidate), "--period", "2025-03", "--to", "2025-04", "--format", "json")
+    assert code == 0 and json.loads(out)["changed"] == 1
+    code, out = cli("--rules", str(candidate), "--period", "2025-03")
+    assert code == 0 and "1 would change" in out and "6051" in out
+    broken = _direct_sales_to_6051()
+    broken["events"]["sales_invoice.posted"]["lines"][1]["account"][0]["account"] = "9999"
+    candidate.write_text(json.dumps(broken), encoding="utf-8")
+    code, out = cli("--rules", str(candidate), "--period", "2025-03")
+    assert code == 2 and "posting.account_unknown" in out
+    candidate.write_text("{not json", encoding="utf-8")
+    code, out = cli("--rules", str(candidate), "--period", "2025-03")
+    assert code == 2 and "posting.rule_set_malformed" in out
+    candidate.write_text(json.dumps(posting.default_rules()), encoding="utf-8")
+    code, out = cli("--rules", str(candidate), "--period", "2025-04", "--to", "2025-03")
+    assert code == 2 and "posting.dry_run_range_backwards" in out
+
+
+def test_api_dry_run(books: Books, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from yecai.api import app as api_app
+    from yecai.api.app import create_app
+    from yecai.security import service as security
+
+    b = books
+    monkeypatch.setattr(api_app, "ROUTERS", ("yecai.posting.api",))
+    token, _user = security.login(b.db, "admin", "admin-password", kind="api", source="test")
+    client = TestClient(create_app(b.db))
+    inv = _sell(b, "C1", "2025-03-10")
+    url = f"/api/companies/{b.company}/posting-rules/dry-run"
+    body = {"content": _direct_sales_to_6051(), "period_from": "2025-03"}
+    assert client.post(url, json=body).status_code == 401  # behind auth
+    client.headers["Authorization"] = f"Bearer {token}"
+    r = client.post(url, json=body)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["changed"] == 1 and out["differences"][0]["doc_no"] == inv["no"]
+    assert out["differences"][0]["lines"][0]["new_account"] == "6051"
+    body["content"]["events"]["sales_invoice.posted"]["lines"][1]["account"][0]["account"] = "9999"
+    r = client.post(url, json=body)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "posting.account_unknown"
+    r = client.post(url, json={**body, "period_from": "March"})
+    assert r.status_code == 422

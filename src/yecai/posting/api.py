@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from yecai.api.deps import UoW
-from yecai.posting import service
-from yecai.posting.schemas import RuleSetCheck, RuleSetIn, StockReceiptCreate
+from yecai.posting import dryrun, service
+from yecai.posting.schemas import RuleSetCheck, RuleSetDryRun, RuleSetIn, StockReceiptCreate
 
 router = APIRouter(prefix="/api/companies/{company}", tags=["posting"])
 
@@ -40,6 +40,15 @@ def rule_set_save(company: str, body: RuleSetIn, uow: UoW) -> dict[str, Any]:
 def rule_set_check(company: str, body: RuleSetCheck, uow: UoW) -> dict[str, Any]:
     errors = service.check_rule_set(uow, company, body.content)
     return {"ok": not errors, "errors": [e.to_dict("en") for e in errors]}
+
+
+@router.post("/posting-rules/dry-run")
+def rule_set_dry_run(company: str, body: RuleSetDryRun, uow: UoW) -> dict[str, Any]:
+    """What a candidate rule set (not saved) would post differently for the documents of past
+    periods: per document the voucher lines that differ (old vs new) and totals per account."""
+    return dryrun.dry_run(
+        uow, company, body.content, period_from=body.period_from, period_to=body.period_to, locale="en"
+    )
 
 
 @router.get("/vouchers/{voucher_id}/source")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from yecai.cli.common import EXIT_ERROR, _, console, db, err_console, run, uow, write_rows
+from yecai.cli.common import EXIT_ERROR, _, console, db, err_console, fail, run, uow, write_rows
 from yecai.core.i18n import current_locale
-from yecai.posting import service
+from yecai.posting import dryrun, service
+from yecai.posting.domain import RuleSetMalformed
 
 rules_app = typer.Typer(help="记账规则 Posting rules (versioned, effective-dated)", no_args_is_help=True)
 events_app = typer.Typer(help="事件 Event outbox", no_args_is_help=True)
@@ -72,6 +73,111 @@ def rules_save(
             date=out["effective_from"],
         )
     )
+
+
+DRY_RUN_LINE_COLUMNS = [
+    "doc_type",
+    "doc_no",
+    "date",
+    "event",
+    "voucher_no",
+    "rule",
+    "changed",
+    "old_account",
+    "old_debit",
+    "old_credit",
+    "old_dims",
+    "old_summary",
+    "new_account",
+    "new_debit",
+    "new_credit",
+    "new_dims",
+    "new_summary",
+]
+DRY_RUN_ACCOUNT_COLUMNS = [
+    "account",
+    "name",
+    "old_debit",
+    "old_credit",
+    "new_debit",
+    "new_credit",
+    "difference",
+]
+
+
+def _dims_text(dims: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in dims.items())
+
+
+def dry_run_rows(out: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per voucher line that would differ (and one per document the rules cannot post)."""
+    rows: list[dict[str, Any]] = []
+    for d in out["differences"]:
+        head = {k: d[k] for k in ("doc_type", "doc_no", "date", "event", "voucher_no")}
+        for e in d["errors"]:
+            rows.append({**head, "changed": "error", "new_summary": e["message"]})
+        for ln in d["lines"]:
+            rows.append(
+                {
+                    **head,
+                    **ln,
+                    "changed": ",".join(ln["changed"]),
+                    "old_dims": _dims_text(ln["old_dims"]),
+                    "new_dims": _dims_text(ln["new_dims"]),
+                }
+            )
+    return rows
+
+
+@rules_app.command("dry-run")
+def rules_dry_run(
+    company: Company,
+    rules: Annotated[Path, typer.Option("--rules", help="Candidate rule set (JSON, as `rules show` prints)")],
+    period: Annotated[str, typer.Option("--period", help="First period (YYYY-MM)")],
+    to: Annotated[str | None, typer.Option("--to", help="Last period (YYYY-MM); default: --period")] = None,
+    fmt: Fmt = "table",
+    accounts: Annotated[
+        bool, typer.Option("--accounts", help="csv: the totals per account instead of the lines")
+    ] = False,
+) -> None:
+    """试算: what a changed rule set would have posted for the documents of past periods, compared
+    with what was posted (nothing is saved or posted)."""
+    try:
+        content = json.loads(rules.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        fail(RuleSetMalformed(where=str(rules), reason=str(exc), field="rules"))
+    out = run(
+        lambda: dryrun.dry_run(
+            uow(), company, content, period_from=period, period_to=to, locale=current_locale()
+        )
+    )
+    if fmt == "json":
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        if accounts:
+            write_rows(out["accounts"], DRY_RUN_ACCOUNT_COLUMNS, "csv")
+        else:
+            write_rows(dry_run_rows(out), DRY_RUN_LINE_COLUMNS, "csv")
+        return
+    console.print(
+        _(
+            "Periods {start} to {end}: {documents} documents re-evaluated, {changed} would change, "
+            "{failed} could not be posted, {skipped} skipped (posted before snapshots were kept)",
+            start=out["period_from"],
+            end=out["period_to"],
+            documents=out["documents"],
+            changed=out["changed"],
+            failed=out["failed"],
+            skipped=out["skipped"],
+        )
+    )
+    rows = dry_run_rows(out)
+    if rows:
+        write_rows(rows, DRY_RUN_LINE_COLUMNS, "table", title=_("Voucher lines that would differ"))
+    if out["truncated"]:
+        console.print(_("Only the first {n} documents are listed", n=len(out["differences"])))
+    write_rows(out["accounts"], DRY_RUN_ACCOUNT_COLUMNS, "table", title=_("Totals per account"))
 
 
 def voucher_source(company: Company, voucher_id: int) -> None:

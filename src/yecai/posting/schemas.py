@@ -21,6 +21,13 @@ class RuleSetCheck(BaseModel):
     content: dict[str, Any]
 
 
+class RuleSetDryRun(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    content: dict[str, Any]
+    period_from: str = Field(pattern=r"^\d{4}-\d{2}$", examples=["2025-03"])
+    period_to: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", examples=["2025-06"])
+
+
 class StockLineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     item: str
