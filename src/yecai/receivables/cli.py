@@ -87,5 +87,14 @@ def confirm_cmd(
     console.print(_("Remembered: payer → {customer}", customer=customer))
 
 
+def _add_dunning() -> None:
+    from yecai.receivables.cli_dunning import dunning_app
+
+    receivables_app.add_typer(dunning_app, name="dunning")
+
+
+_add_dunning()
+
+
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:
     app.add_typer(receivables_app, name="receivables")
