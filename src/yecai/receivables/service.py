@@ -11,11 +11,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, ValidationFailed, YecaiError
 from yecai.core.money import format_minor, to_minor
 from yecai.ledger.importer import read_text_table
+from yecai.ledger.models import Company
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Customer
 from yecai.receivables.domain.matching import (
@@ -30,6 +32,7 @@ from yecai.receivables.domain.matching import (
 )
 from yecai.receivables.domain.names import name_key
 from yecai.receivables.models import PayerMemory
+from yecai.receivables.models_items import ARApplication
 from yecai.sales.models import SalesInvoice
 from yecai.security.domain import Perm
 from yecai.store.uow import UnitOfWork
@@ -84,34 +87,53 @@ class InvalidThreshold(YecaiError):
 
 
 def open_items(uow: UnitOfWork, company_code: str) -> list[OpenItem]:
-    """Posted sales invoices not yet fully received, per customer (due by the customer's credit
-    days). Receipts entered against an invoice lower its open amount (``received``)."""
+    """Posted sales invoices not yet fully settled, per customer (due by the customer's credit
+    days). Receipts applied to an invoice (``received``) and credit notes lower its open amount."""
     with uow:
         company = uow.company(company_code, Perm.COMPANY_VIEW)
-        rows = uow.session.execute(
-            select(SalesInvoice, Customer)
-            .join(Customer, Customer.id == SalesInvoice.customer_id)
+        return [item for item, _id in open_invoices(uow.session, company)]
+
+
+def open_invoices(s: Session, company: Company) -> list[tuple[OpenItem, int]]:
+    """The company's open invoices as matching items, each with its invoice id (oldest first)."""
+    rows = s.execute(
+        select(SalesInvoice, Customer)
+        .join(Customer, Customer.id == SalesInvoice.customer_id)
+        .where(
+            SalesInvoice.company_id == company.id,
+            SalesInvoice.status == "posted",
+            SalesInvoice.total_minor > SalesInvoice.received_minor,
+        )
+        .order_by(SalesInvoice.date, SalesInvoice.no)
+    ).all()
+    credited = dict(
+        s.execute(
+            select(ARApplication.invoice_id, func.sum(ARApplication.amount_minor))
             .where(
-                SalesInvoice.company_id == company.id,
-                SalesInvoice.status == "posted",
-                SalesInvoice.total_minor > SalesInvoice.received_minor,
+                ARApplication.company_id == company.id,
+                ARApplication.source_type == "sales_credit_note",
             )
-            .order_by(SalesInvoice.date, SalesInvoice.no)
+            .group_by(ARApplication.invoice_id)
         ).all()
-        currency = company.base_currency or "CNY"
-        return [
-            OpenItem(
-                item_id=inv.no,
-                customer_code=cust.code,
-                customer_name=cust.name,
-                doc_no=inv.no,
-                date=inv.date,
-                due_date=inv.date + timedelta(days=cust.credit_days or 0),
-                open_minor=inv.total_minor - inv.received_minor,
-                currency=currency,
-            )
-            for inv, cust in rows
-        ]
+    )
+    currency = company.base_currency or "CNY"
+    out = []
+    for inv, cust in rows:
+        open_minor = inv.total_minor - inv.received_minor - int(credited.get(inv.id) or 0)
+        if open_minor <= 0:
+            continue
+        item = OpenItem(
+            item_id=inv.no,
+            customer_code=cust.code,
+            customer_name=cust.name,
+            doc_no=inv.no,
+            date=inv.date,
+            due_date=inv.date + timedelta(days=cust.credit_days or 0),
+            open_minor=open_minor,
+            currency=currency,
+        )
+        out.append((item, inv.id))
+    return out
 
 
 # --- payer memory --------------------------------------------------------------------------------
