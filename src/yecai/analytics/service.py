@@ -401,3 +401,23 @@ def _cash_roots(uow: UnitOfWork, company: Any) -> list[str]:
         ).scalars()
     )
     return [c for c in CASH_ACCOUNTS if c in have]
+
+
+def evaluation_view(ev: Evaluation) -> dict[str, Any]:
+    r = lambda x: None if x is None else round(x, 4)  # noqa: E731
+    return {
+        "cutoff": ev.cutoff.isoformat(),
+        "end": ev.end.isoformat(),
+        "method": ev.method,
+        "train_invoices": ev.train_n,
+        "test_invoices": ev.test_n,
+        "test_late_share": r(ev.test_late_share),
+        "auc": r(ev.auc),
+        "brier": r(ev.brier),
+        "brier_base_rate": r(ev.brier_base_rate),
+        "mae_days": r(ev.mae_days),
+        "reliability": [
+            {"decile": i + 1, "invoices": b.n, "mean_p": r(b.mean_p), "observed": r(b.observed)}
+            for i, b in enumerate(ev.reliability)
+        ],
+    }
