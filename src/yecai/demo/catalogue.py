@@ -268,7 +268,7 @@ def build(seed: int) -> Catalogue:
                 credit_limit_fen={"A": 300_000_000, "B": 120_000_000, "C": 40_000_000}[tier],
                 south=south,
                 weight=weight,
-                pays_late_days=(0, 8) if late < 0.6 else (5, 30) if late < 0.88 else (30, 75),
+                pays_late_days=(-5, 3) if late < 0.6 else (5, 30) if late < 0.88 else (30, 75),
             )
         )
     for code, name, days in SUPPLIERS:

@@ -176,6 +176,7 @@ class Simulation:
         self.exposure: dict[str, int] = defaultdict(int)  # open orders + receivables, fen
         self.to_invoice: dict[str, list[Order]] = defaultdict(list)
         self.bills: list[Bill] = []
+        self.usual_fen: dict[str, int] = {}  # a customer's usual invoice (running mean)
         self.unbilled: dict[str, list[int]] = defaultdict(list)  # received purchase orders
         self.monthly_fg, self.monthly_rm = self._expected_demand()
 
@@ -572,13 +573,36 @@ class Simulation:
         )
         inv = Invoice(view["id"], cust, day, _fen(view["total"]), view["lines"], orders)
         # the order's open part became a receivable: exposure stays, up to rounding
-        if self.returns is not None and self.rnd.random() < RETURN_SHARE:
+        returned = self.returns is not None and self.rnd.random() < RETURN_SHARE
+        if returned:
             self.at(self._after(day, 4, 12), 8, lambda: self._return(inv))
         due = day + timedelta(days=cust.credit_days)
         lo, hi = cust.pays_late_days
+        slip = self._payment_slip(cust, due, inv.total_fen, returned)
         if self.rnd.random() < INSTALMENT_SHARE:
-            self.at(self._after(due, lo - 20, hi - 20), 9, lambda: self._receive(inv, half=True))
-        self.at(self._after(due, lo, hi), 9, lambda: self._receive(inv))
+            self.at(
+                self._after(due, lo - 20 + slip, hi - 20 + slip), 9, lambda: self._receive(inv, half=True)
+            )
+        self.at(self._after(due, lo + slip, hi + slip), 9, lambda: self._receive(inv))
+
+    def _payment_slip(self, cust: Party, due: date, total_fen: int, disputed: bool) -> int:
+        """Days a payment slips beyond the customer's habit, so that lateness has causes a model
+        can learn (no random draw, so the rest of the simulation keeps its stream): a few
+        customers pay slower month by month, payments due around 春节 wait until after it, an
+        invoice far above the customer's usual waits for approval, a disputed one (goods sent
+        back) waits for its credit note."""
+        slip = 0
+        if int(cust.code[1:]) % 7 == 3:  # C003, C010, C017 …: slowing down through the year
+            slip += 4 * (due.month - 1) if due.year == self.year else 44
+        if date(due.year, 1, 20) <= due <= date(due.year, 2, 20):
+            slip += 12
+        usual = self.usual_fen.get(cust.code)
+        if usual and total_fen > 2 * usual:
+            slip += 10
+        if disputed:
+            slip += 15
+        self.usual_fen[cust.code] = total_fen if usual is None else (usual * 3 + total_fen) // 4
+        return slip
 
     def _return(self, inv: Invoice) -> None:
         """A customer sends back one unit (quality complaint): 销售退货 and a red credit note."""
