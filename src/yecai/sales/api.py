@@ -165,4 +165,7 @@ def receipt_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
 
 
 def register(app: FastAPI) -> None:
+    from yecai.sales import api_returns  # returns, credit notes, credit control
+
     app.include_router(router)
+    app.include_router(api_returns.router)

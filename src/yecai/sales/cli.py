@@ -279,4 +279,7 @@ def receipt_show(company: Company, ref: str) -> None:
 
 
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:
+    from yecai.sales import cli_returns  # returns, credit notes, credit control under `sales`
+
+    cli_returns.attach(sales_app)
     app.add_typer(sales_app, name="sales")

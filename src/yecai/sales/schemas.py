@@ -65,3 +65,46 @@ class ReceiptCreate(BaseModel):
     amount: Decimal
     invoice_id: int | None = None
     method: str = "bank"
+
+
+class DocLineQty(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line_no: int
+    qty: Decimal
+
+
+class ReturnCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    delivery_id: int
+    date: dt.date
+    warehouse: str | None = Field(None, description="Default: the delivery's warehouse")
+    reason: str = Field("", max_length=200)
+    lines: list[DocLineQty] | None = Field(
+        None, max_length=500, description="Delivery line numbers; default: everything not yet returned"
+    )
+
+
+class CreditNoteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    invoice_id: int
+    date: dt.date
+    reason: str = Field("", max_length=200)
+    lines: list[DocLineQty] | None = Field(
+        None, max_length=500, description="Invoice line numbers; default: everything not yet credited"
+    )
+
+
+class CreditDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field("", max_length=200)
+
+
+class CreditHoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    on_hold: bool
+    reason: str = Field("", max_length=200)
+
+
+class CreditControlIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: str = Field(description="refuse | approve | off")
