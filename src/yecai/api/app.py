@@ -29,6 +29,8 @@ ROUTERS = (
     "yecai.expenses.api",
     "yecai.masterdata.api_import",
     "yecai.intake.api",
+    "yecai.receivables.api_dunning",
+    "yecai.web.receivables_dunning",
     "yecai.analytics.api",
     "yecai.web.analytics",
     "yecai.web.app",
