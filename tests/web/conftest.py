@@ -19,6 +19,7 @@ from yecai.store.db import Database, get_database, upgrade
 from yecai.store.uow import UnitOfWork
 
 from .docs_fixture import DocsCompany, build_docs_company
+from .ops_fixture import OpsCompany, build_ops_company
 
 DEMO = "WEBDEMO"
 DOCS = "WEBDOCS"  # a trading company with a year of business documents (docs_fixture.py)
@@ -82,6 +83,32 @@ def docs_login(web_app: object, docs_company: DocsCompany) -> Callable[[str], Te
         r = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
         assert r.status_code == 303, r.text
         client.cookies.set("yecai_company", DOCS)
+        return client
+
+    return _login
+
+
+OPS = "WEBOPS"  # a small manufacturer: work orders, expense claims, counts, returns (ops_fixture.py)
+AVG = "WEBAVG"  # month-end average costing
+
+
+@pytest.fixture(scope="session")
+def ops_company(web_db: Database) -> OpsCompany:
+    """WEBOPS and WEBAVG in the same database, every role granted (by the builder)."""
+    admin = security.actor_for(web_db, "admin", source="test")
+    return build_ops_company(web_db, admin, OPS, AVG)
+
+
+@pytest.fixture
+def ops_login(web_app: object, ops_company: OpsCompany) -> Callable[..., TestClient]:
+    """ops_login('accountant') → a TestClient working in WEBOPS (company=AVG for WEBAVG)."""
+
+    def _login(username: str, company: str = OPS) -> TestClient:
+        client = TestClient(web_app)  # type: ignore[arg-type]
+        password = "admin-password" if username == "admin" else PASSWORD
+        r = client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        client.cookies.set("yecai_company", company)
         return client
 
     return _login

@@ -38,7 +38,7 @@ def is_web_path(path: str) -> bool:
 
 
 def register(app: FastAPI) -> None:
-    from yecai.web import books, docforms, documents, masters, pages, parties, vouchers
+    from yecai.web import books, docforms, documents, masters, pages, parties, production, stock, vouchers
 
     app.mount("/static/yecai", StaticFiles(directory=STATIC_DIR), name="web-static")
 
@@ -54,7 +54,8 @@ def register(app: FastAPI) -> None:
         return FileResponse(target, headers={"Cache-Control": "public, max-age=86400"})
 
     # docforms before documents: /…/new must not be read as a document id (it is not an int anyway)
-    for module in (pages, vouchers, books, masters, docforms, documents, parties):
+    # stock before documents: /inventory/counts/new is the count sheet, not a docforms form
+    for module in (pages, vouchers, books, masters, stock, production, docforms, documents, parties):
         app.include_router(module.router)
 
     api_error_handler = app.exception_handlers.get(YecaiError)

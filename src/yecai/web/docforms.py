@@ -8,6 +8,7 @@ to the field or line it names and nothing typed is lost.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Annotated, Any
@@ -18,9 +19,13 @@ from fastapi.responses import RedirectResponse, Response
 from yecai.core.errors import FieldRequired, NotFound, PermissionDenied, YecaiError
 from yecai.core.i18n import N_
 from yecai.core.money import parse_decimal
+from yecai.expenses import domain as expenses_domain
+from yecai.expenses import service as expenses
 from yecai.inventory import documents as inventory_docs
 from yecai.inventory import service as inventory
+from yecai.ledger import service as ledger
 from yecai.masterdata import service as md
+from yecai.production import service as production
 from yecai.purchasing import service as purchasing
 from yecai.sales import service as sales
 from yecai.web import doclist, pages
@@ -39,7 +44,9 @@ PARTY_CHOICES_MAX = 1000
 class Field:
     name: str
     label: str  # msgid
-    type: str  # party | date | warehouse | check | text | money | method | docno
+    type: (
+        str  # party | date | warehouse | check | text | money | method | docno | item | decimal | dim:<type>
+    )
     required: bool = True
 
 
@@ -47,7 +54,7 @@ class Field:
 class FormSpec:
     kind: str
     head: tuple[Field, ...]
-    columns: tuple[str, ...]  # line inputs: item | qty | unit_price | tax_code | cost
+    columns: tuple[str, ...]  # line inputs: item | qty | unit_price | tax_code | cost | category | amount …
     tax_direction: str = ""  # output | input: the tax codes offered, and live tax totals
 
 
@@ -117,8 +124,40 @@ FORMS: dict[str, FormSpec] = {
         (),
     ),
 }
+FORMS["work_order"] = FormSpec(
+    "work_order",
+    (
+        Field("item", N_("Product"), "item"),
+        Field("qty", N_("Quantity"), "decimal"),
+        Field("date", N_("Date"), "date"),
+        Field("project", N_("Project (blank: one of its own)"), "dim:project", False),
+        Field("note", N_("Note"), "text", False),
+    ),
+    (),
+)
+FORMS["expense_claim"] = FormSpec(
+    "expense_claim",
+    (
+        Field("employee", N_("Employee"), "dim:employee"),
+        Field("department", N_("Department"), "dim:department"),
+        Field("date", N_("Date"), "date"),
+        Field("attachments", N_("Attachments"), "decimal", False),
+        Field("note", N_("Note"), "text", False),
+    ),
+    ("category", "amount", "tax", "invoice_type", "line_note"),
+)
+INVOICE_TYPES = {
+    "none": N_("No invoice"),
+    "ordinary": N_("Ordinary VAT invoice"),
+    "special": N_("Special VAT invoice"),
+}
 INPUT_LABELS = {
-    "item": N_("Item"),
+    "category": N_("Category"),
+    "amount": N_("Amount (tax included)"),
+    "tax": N_("Deductible VAT"),
+    "invoice_type": N_("Invoice type"),
+    "line_note": N_("Note"),
+    "item": N_("goods|Item"),
     "qty": N_("Quantity"),
     "unit_price": N_("Unit price"),
     "tax_code": N_("Tax code"),
@@ -159,6 +198,17 @@ def _form_page(ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200) -
     )
     while len(form.line_errors) < len(form.lines):
         form.line_errors.append({})
+    items = (
+        [i for i in md.list_items(ctx.read(), ctx.code) if i["enabled"] and i["kind"] == "stock"]
+        if any(f.type == "item" for f in spec.head)
+        else []
+    )
+    dims = {f.type[4:] for f in spec.head if f.type.startswith("dim:")}
+    dim_values: dict[str, list[dict[str, str]]] = {d: [] for d in dims}
+    if dims:
+        for dv in ledger.list_dimension_values(ctx.read(), ctx.code):
+            if dv["type"] in dims and len(dim_values[dv["type"]]) < PARTY_CHOICES_MAX:
+                dim_values[dv["type"]].append(dv)
     return section_page(
         ctx,
         "docs/form.html",
@@ -174,6 +224,10 @@ def _form_page(ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200) -
         tax_codes=tax_codes,
         input_labels=INPUT_LABELS,
         methods={"bank": N_("Bank"), "cash": N_("Cash")},
+        items=items[:PARTY_CHOICES_MAX],
+        dim_values=dim_values,
+        categories=expenses_domain.CATEGORIES,
+        invoice_types=INVOICE_TYPES,
         blank_line={c: "" for c in spec.columns},
         main_class="wide",
     )
@@ -190,9 +244,11 @@ def _new(ctx: Ctx, kind: Kind, params: dict[str, str]) -> Response:
     values = {f.name: "" for f in spec.head}
     values["date"] = pages.default_voucher_date(ctx).isoformat()
     values["method"] = "bank"
+    if "attachments" in values:
+        values["attachments"] = "0"
     if spec.tax_direction:
         values["prices_include_tax"] = "1"
-    for key in ("customer", "supplier", "invoice", "bill", "amount"):
+    for key in ("customer", "supplier", "invoice", "bill", "amount", "item"):
         if key in values and params.get(key):
             values[key] = params[key][:60]
     return _form_page(ctx, kind, DocForm(spec, values, _blank_lines(spec, FORM_LINES_MIN)))
@@ -217,6 +273,8 @@ def _place(ctx: Ctx, form: DocForm, exc: YecaiError, rows: list[int]) -> None:
     m = LINE_FIELD_RE.match(exc.field or "")
     if m and 1 <= int(m.group(1)) <= len(rows):
         form.line_errors[rows[int(m.group(1)) - 1]][m.group(2)] = message
+    elif (whole := re.match(r"^lines\[(\d+)\]$", exc.field or "")) and 1 <= int(whole.group(1)) <= len(rows):
+        form.line_errors[rows[int(whole.group(1)) - 1]]["amount"] = message
     elif exc.row and 1 <= exc.row <= len(rows):
         form.line_errors[rows[exc.row - 1]]["item"] = message
     elif exc.field in form.values:
@@ -248,7 +306,7 @@ def _create(ctx: Ctx, kind: Kind, form: DocForm, rows: list[int]) -> int:
             continue
         rows.append(i)
         parsed: dict[str, Any] = dict(ln)
-        for money_col in ("unit_price", "cost"):
+        for money_col in ("unit_price", "cost", "amount", "tax"):
             if money_col in ln:
                 parsed[money_col] = _decimal(ctx, ln[money_col] or "0", form.line_errors[i], money_col)
         lines.append(parsed)
@@ -258,6 +316,40 @@ def _create(ctx: Ctx, kind: Kind, form: DocForm, rows: list[int]) -> int:
     if spec.columns and not lines:
         raise FieldRequired(field_name=ctx._("Lines"), field="lines")
     uow, code = ctx.uow(), ctx.code
+    if kind.key == "work_order":
+        qty = _decimal(ctx, v.get("qty", ""), form.errors, "qty")
+        if qty is None:
+            raise _Refused()
+        doc = production.create_work_order(
+            uow, code, item=v["item"], qty=qty, day=day, project=v["project"] or None, note=v["note"]
+        )
+        return int(doc["id"])
+    if kind.key == "expense_claim":
+        try:
+            attachments = int(v.get("attachments") or "0")
+        except ValueError:
+            form.errors["attachments"] = ctx._("Enter a whole number")
+            raise _Refused() from None
+        doc = expenses.create_claim(
+            uow,
+            code,
+            employee=v["employee"],
+            department=v["department"],
+            day=day,
+            attachments=attachments,
+            note=v["note"],
+            lines=[
+                {
+                    "category": ln["category"],
+                    "amount": ln["amount"],
+                    "tax": ln["tax"],
+                    "invoice_type": ln["invoice_type"] or "none",
+                    "note": ln["line_note"],
+                }
+                for ln in lines
+            ],
+        )
+        return int(doc["id"])
     if kind.key in ("sales_order", "purchase_order"):
         order_lines = [
             {

@@ -14,12 +14,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from yecai.core.i18n import N_
-from yecai.inventory.models import StockReceipt, StockTransfer
-from yecai.masterdata.models import Customer, Supplier, Warehouse
+from yecai.core.money import format_minor
+from yecai.core.periods import Period
+from yecai.expenses.models import ExpenseClaim
+from yecai.inventory.models import StockCount, StockReceipt, StockTransfer
+from yecai.ledger.models import Voucher
+from yecai.masterdata.models import Customer, Item, Supplier, Warehouse
+from yecai.posting.models import DocumentVoucher
+from yecai.production.models import WorkOrder
 from yecai.purchasing.models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -28,6 +34,7 @@ from yecai.purchasing.models import (
     VendorBill,
 )
 from yecai.sales.models import SalesDelivery, SalesInvoice, SalesOrder, SalesOrderLine, SalesReceipt
+from yecai.sales.models_returns import SalesCreditNote, SalesReturn
 from yecai.security.domain import Perm
 from yecai.store.uow import UnitOfWork
 from yecai.web.links import DOC_PATHS
@@ -47,7 +54,10 @@ STATUS_LABELS = {
     "cancelled": N_("Cancelled"),
     "draft": N_("Draft"),
     "confirmed": N_("Confirmed"),
-    "posted": N_("Posted"),
+    "posted": N_("document|Posted"),
+    "released": N_("Released"),
+    "approved": N_("Approved"),
+    "paid": N_("Paid"),
 }
 
 # Named "waiting" filters: the dashboard counts them and links to the list filtered by them.
@@ -60,13 +70,17 @@ TODO_LABELS = {
     "to_receive": N_("Orders to receive"),
     "unbilled": N_("Goods received, not billed"),
     "unpaid": N_("Bills to pay"),
+    "to_release": N_("Work orders to release"),
+    "to_approve": N_("Claims to approve"),
+    "to_pay": N_("Claims to pay"),
+    "to_process": N_("Counts to process"),
 }
 
 
 @dataclass(frozen=True)
 class Kind:
     key: str  # the source_type vouchers and the audit log use
-    section: str  # sales | purchasing | inventory
+    section: str  # sales | purchasing | inventory | production | expenses
     label: str  # msgid, plural
     one: str  # msgid, singular
     model: Any
@@ -208,13 +222,85 @@ KINDS: dict[str, Kind] = {
             DOCS_READ,
             creatable=True,
         ),
+        Kind(
+            "stock_count",
+            "inventory",
+            N_("Stock counts"),
+            N_("Stock count"),
+            StockCount,
+            None,
+            None,
+            ("draft", "confirmed"),
+            DOCS_READ,
+            ("to_confirm", "to_process"),
+            creatable=True,
+        ),
+        Kind(
+            "sales_return",
+            "sales",
+            N_("Sales returns"),
+            N_("Sales return"),
+            SalesReturn,
+            "customer",
+            "cost_minor",
+            ("posted",),
+            DOCS_READ,
+        ),
+        Kind(
+            "sales_credit_note",
+            "sales",
+            N_("Credit notes"),
+            N_("Credit note"),
+            SalesCreditNote,
+            "customer",
+            "total_minor",
+            ("posted",),
+            CASH_READ,
+        ),
+        Kind(
+            "work_order",
+            "production",
+            N_("Work orders"),
+            N_("Work order"),
+            WorkOrder,
+            None,
+            None,
+            ("draft", "released", "closed"),
+            DOCS_READ,
+            ("to_release",),
+            creatable=True,
+        ),
+        Kind(
+            "expense_claim",
+            "expenses",
+            N_("Expense claims"),
+            N_("Expense claim"),
+            ExpenseClaim,
+            None,
+            "total_minor",
+            ("draft", "approved", "paid", "cancelled"),
+            CASH_READ + (Perm.VOUCHER_REVIEW,),
+            ("to_approve", "to_pay"),
+            creatable=True,
+        ),
     )
 }
 SECTIONS = {
     "sales": N_("Sales"),
     "purchasing": N_("Purchasing"),
     "inventory": N_("Inventory"),
+    "production": N_("Production"),
+    "expenses": N_("Expenses"),
     "masterdata": N_("Master data"),
+}
+
+
+# The column a list shows where others show the customer or supplier: (msgid of its heading).
+OTHER_COLUMN = {
+    "stock_transfer": N_("Warehouses"),
+    "stock_count": N_("Warehouse"),
+    "work_order": N_("Product"),
+    "expense_claim": N_("Employee / department"),
 }
 
 
@@ -224,8 +310,12 @@ def visible(kind: Kind, perms: set[str]) -> bool:
 
 def _todo_clause(kind: Kind, todo: str) -> Any:
     m = kind.model
-    if todo in ("to_confirm", "to_post"):
+    if todo in ("to_confirm", "to_post", "to_release", "to_approve"):
         return m.status == "draft"
+    if todo == "to_pay":
+        return m.status == "approved"
+    if todo == "to_process":
+        return and_(m.status == "confirmed", m.processed.is_(False))
     if todo == "undelivered":
         return and_(
             m.status == "open",
@@ -314,6 +404,12 @@ def list_page(
                 .join(src, src.id == m.from_warehouse_id)
                 .join(dst, dst.id == m.to_warehouse_id)
             )
+        elif kind.key == "stock_count":
+            q = q.add_columns(Warehouse.code, Warehouse.name).join(Warehouse, Warehouse.id == m.warehouse_id)
+        elif kind.key == "work_order":
+            q = q.add_columns(Item.code, Item.name).join(Item, Item.id == m.item_id)
+        elif kind.key == "expense_claim":
+            q = q.add_columns(m.employee, m.department)
         total = int(s.execute(count.where(where)).scalar_one())
         pages = max(1, -(-total // page_size))
         page = min(max(1, page), pages)
@@ -330,8 +426,42 @@ def list_page(
             item.update(party=r[5], party_name=r[6])
         elif kind.key == "stock_transfer":
             item.update(party=f"{r[5]} → {r[6]}", party_name="")
+        elif kind.key in OTHER_COLUMN:
+            item.update(party=r[5], party_name=r[6])
         items.append(item)
     return {"total": total, "page": page, "pages": pages, "items": items}
+
+
+def document_vouchers(
+    uow: UnitOfWork, company_code: str, sources: list[tuple[str, int]]
+) -> list[dict[str, Any]]:
+    """The vouchers of several documents in one read (a work order and its issues, cost collections
+    and receipts), oldest first, shaped like ``posting.document_vouchers`` without the lines."""
+    if not sources:
+        return []
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        rows = uow.session.execute(
+            select(DocumentVoucher, Voucher)
+            .outerjoin(Voucher, Voucher.id == DocumentVoucher.voucher_id)
+            .where(
+                DocumentVoucher.company_id == company.id,
+                tuple_(DocumentVoucher.source_type, DocumentVoucher.source_id).in_(sources),
+            )
+            .order_by(DocumentVoucher.id)
+        ).all()
+        return [
+            {
+                "event": link.event,
+                "rule_version": link.rule_version,
+                "voucher_id": link.voucher_id,
+                "voucher_no": v.display_no if v else None,
+                "period": str(Period.from_int(v.period)) if v else None,
+                "total": format_minor(v.total_minor) if v else format_minor(0),
+                "source_ref": link.source_ref,
+            }
+            for link, v in rows
+        ]
 
 
 def waiting(uow: UnitOfWork, company_code: str, perms: set[str]) -> list[dict[str, Any]]:
@@ -343,7 +473,10 @@ def waiting(uow: UnitOfWork, company_code: str, perms: set[str]) -> list[dict[st
         if not visible(kind, perms):
             continue
         for todo in kind.todos:
-            if todo in ("unreceived", "unpaid") or Perm.VOUCHER_CREATE in perms:
+            if todo == "to_approve":
+                if Perm.VOUCHER_REVIEW in perms:
+                    wanted.append((kind, todo))
+            elif todo in ("unreceived", "unpaid", "to_pay") or Perm.VOUCHER_CREATE in perms:
                 wanted.append((kind, todo))
     if not wanted:
         return []

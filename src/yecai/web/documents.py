@@ -23,12 +23,15 @@ from yecai.core.errors import NotFound, PermissionDenied, YecaiError
 from yecai.core.i18n import N_
 from yecai.core.money import parse_decimal, to_minor
 from yecai.core.periods import Period
+from yecai.expenses import service as expenses
 from yecai.inventory import documents as inventory_docs
 from yecai.inventory import service as inventory
 from yecai.ledger.service import pinyin_initials
 from yecai.masterdata import service as md
+from yecai.production import service as production
 from yecai.purchasing import service as purchasing
 from yecai.purchasing.domain import ThreeWayMatchFailed
+from yecai.sales import returns as sales_returns
 from yecai.sales import service as sales
 from yecai.security import service as security
 from yecai.security.domain import Perm
@@ -59,6 +62,11 @@ GETTERS: dict[str, Any] = {
     "purchase_payment": purchasing.get_payment,
     "stock_receipt": inventory.get_stock_receipt,
     "stock_transfer": inventory_docs.get_transfer,
+    "stock_count": inventory_docs.get_count,
+    "sales_return": sales_returns.get_return,
+    "sales_credit_note": sales_returns.get_credit_note,
+    "work_order": production.get_work_order,
+    "expense_claim": expenses.get_claim,
 }
 PREVIEWS: dict[str, Any] = {
     "sales_delivery": sales.preview_delivery,
@@ -98,10 +106,44 @@ ACTIONS: dict[tuple[str, str], tuple[Any, str, str, str]] = {
         N_("Cancel order"),
         N_("Order cancelled"),
     ),
+    ("stock_count", "confirm"): (
+        inventory_docs.confirm_count,
+        "draft",
+        N_("Confirm count"),
+        N_("Count confirmed: book quantities fixed and differences posted"),
+    ),
+    ("work_order", "release"): (
+        production.release_work_order,
+        "draft",
+        N_("Release work order"),
+        N_("Work order released"),
+    ),
+    ("expense_claim", "approve"): (
+        expenses.approve_claim,
+        "draft",
+        N_("Approve claim"),
+        N_("Claim approved"),
+    ),
+    ("expense_claim", "cancel"): (
+        expenses.cancel_claim,
+        "draft",
+        N_("Withdraw claim"),
+        N_("Claim withdrawn"),
+    ),
 }
+# The permission an action needs when it is not making documents (voucher.create): approving a
+# claim is a review, by someone else than its submitter (the service checks that too).
+ACTION_PERMS: dict[tuple[str, str], str] = {("expense_claim", "approve"): Perm.VOUCHER_REVIEW}
+# Actions that undo something: the page asks before it posts them.
+CONFIRM_ACTIONS = {"cancel"}
 METHOD_LABELS = {"bank": N_("Bank"), "cash": N_("Cash")}
+PRODUCTION_DOC_LABELS = {
+    "production_issue": N_("Material issue"),
+    "production_cost": N_("Cost collection"),
+    "production_receipt": N_("Finished goods receipt"),
+}
 COLUMN_LABELS = {
-    "item": N_("Item"),
+    "item": N_("goods|Item"),
     "qty": N_("Quantity"),
     "unit_price": N_("Unit price"),
     "tax_code": N_("Tax code"),
@@ -118,10 +160,48 @@ COLUMN_LABELS = {
     "returned": N_("Returned"),
     "accrued": N_("Estimate cleared"),
     "to_stock": N_("To stock"),
+    "required": N_("Required"),
+    "issued": N_("Issued"),
+    "counted": N_("Counted"),
+    "book": N_("Book quantity"),
+    "difference": N_("Difference"),
+    "value": N_("Value"),
+    "delivery_line": N_("Delivery line"),
+    "invoice_line": N_("Invoice line"),
+    "category": N_("Category"),
+    "invoice_type": N_("Invoice type"),
+    "note": N_("Note"),
 }
-MONEY_COLUMNS = {"net", "tax", "total", "cost", "accrued", "to_stock"}
-NUM_COLUMNS = MONEY_COLUMNS | {"qty", "unit_price", "delivered", "invoiced", "received", "billed", "returned"}
-NARROW_HIDDEN = {"tax_code", "net", "tax", "order_line", "accrued", "to_stock", "returned", "unit_price"}
+MONEY_COLUMNS = {"net", "tax", "total", "cost", "accrued", "to_stock", "value"}
+NUM_COLUMNS = MONEY_COLUMNS | {
+    "qty",
+    "unit_price",
+    "delivered",
+    "invoiced",
+    "received",
+    "billed",
+    "returned",
+    "required",
+    "issued",
+    "counted",
+    "book",
+    "difference",
+}
+NARROW_HIDDEN = {
+    "tax_code",
+    "net",
+    "tax",
+    "order_line",
+    "accrued",
+    "to_stock",
+    "returned",
+    "unit_price",
+    "delivery_line",
+    "invoice_line",
+    "invoice_type",
+    "note",
+    "value",
+}
 LINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sales_order": ("item", "qty", "unit_price", "tax_code", "net", "tax", "total", "delivered", "invoiced"),
     "sales_delivery": ("order_line", "item", "qty", "cost"),
@@ -145,6 +225,11 @@ LINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "purchase_payment": (),
     "stock_receipt": ("item", "qty", "cost"),
     "stock_transfer": ("item", "qty", "cost"),
+    "stock_count": ("item", "book", "counted", "difference", "value"),
+    "sales_return": ("delivery_line", "item", "qty", "cost"),
+    "sales_credit_note": ("invoice_line", "item", "qty", "unit_price", "tax_code", "net", "tax", "total"),
+    "work_order": ("item", "required", "issued"),
+    "expense_claim": ("category", "invoice_type", "net", "tax", "total", "note"),
 }
 # Header fields of each document page: (key in the service view, label, how to show it).
 META: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -223,24 +308,83 @@ META: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("to_warehouse", N_("To warehouse"), "text"),
         ("cost", N_("Cost"), "money"),
     ),
+    "stock_count": (
+        ("date", N_("Date"), "text"),
+        ("warehouse", N_("Warehouse"), "text"),
+        ("processed", N_("Gains and losses processed"), "bool"),
+    ),
+    "sales_return": (
+        ("date", N_("Date"), "text"),
+        ("delivery", N_("Delivery"), "doc:sales_delivery"),
+        ("customer", N_("Customer"), "party"),
+        ("warehouse", N_("Warehouse"), "text"),
+        ("reason", N_("Reason"), "text"),
+        ("cost", N_("Cost"), "money"),
+    ),
+    "sales_credit_note": (
+        ("date", N_("Date"), "text"),
+        ("invoice", N_("Invoice"), "doc:sales_invoice"),
+        ("customer", N_("Customer"), "party"),
+        ("reason", N_("Reason"), "text"),
+        ("net", N_("Net"), "money"),
+        ("tax", N_("Tax"), "money"),
+        ("total", N_("Total"), "money"),
+    ),
+    "work_order": (
+        ("date", N_("Date"), "text"),
+        ("item", N_("Product"), "item"),
+        ("bom_version", N_("BOM version"), "text"),
+        ("qty", N_("Quantity"), "text"),
+        ("received", N_("Received"), "text"),
+        ("project", N_("Project"), "text"),
+        ("closed_on", N_("Closed on"), "text"),
+    ),
+    "expense_claim": (
+        ("date", N_("Date"), "text"),
+        ("employee", N_("Employee"), "text"),
+        ("department", N_("Department"), "text"),
+        ("attachments", N_("Attachments"), "text"),
+        ("submitted_by", N_("Submitted by"), "text"),
+        ("approved_by", N_("Approved by"), "text"),
+        ("paid_on", N_("Paid on"), "text"),
+        ("method", N_("Method"), "method"),
+        ("net", N_("Net"), "money"),
+        ("tax", N_("Tax"), "money"),
+        ("total", N_("Total"), "money"),
+        ("offset", N_("Offset against advances"), "money"),
+        ("paid", N_("Paid"), "money"),
+        ("note", N_("Note"), "text"),
+    ),
 }
 ACTION_LABELS = {
+    "stock_count.create": N_("Created"),
+    "stock_count.confirm": N_("Confirmed"),
+    "stock_count.process": N_("Gains and losses processed"),
+    "sales_return.create": N_("Created and posted"),
+    "sales_credit_note.create": N_("Created and posted"),
+    "work_order.create": N_("Created"),
+    "work_order.release": N_("Released"),
+    "work_order.close": N_("Closed"),
+    "expense_claim.create": N_("Submitted"),
+    "expense_claim.approve": N_("Approved"),
+    "expense_claim.cancel": N_("Withdrawn"),
+    "expense_claim.pay": N_("Paid"),
     "sales_order.create": N_("Created"),
     "sales_order.cancel": N_("Cancelled"),
     "sales_delivery.create": N_("Created"),
     "sales_delivery.confirm": N_("Confirmed"),
     "sales_invoice.create": N_("Created"),
-    "sales_invoice.post": N_("Posted"),
+    "sales_invoice.post": N_("document|Posted"),
     "sales_receipt.create": N_("Created and posted"),
     "purchase_order.create": N_("Created"),
     "purchase_order.cancel": N_("Cancelled"),
     "purchase_receipt.create": N_("Created"),
-    "purchase_receipt.post": N_("Posted"),
+    "purchase_receipt.post": N_("document|Posted"),
     "vendor_bill.create": N_("Created"),
-    "vendor_bill.post": N_("Posted"),
+    "vendor_bill.post": N_("document|Posted"),
     "purchase_payment.create": N_("Created and posted"),
     "stock_receipt.create": N_("Created"),
-    "stock_receipt.post": N_("Posted"),
+    "stock_receipt.post": N_("document|Posted"),
     "stock_transfer.create": N_("Created and posted"),
 }
 
@@ -339,6 +483,7 @@ def doc_list(
         base_query=urlencode({k: v for k, v in filters.items() if v}),
         status_labels=STATUS_LABELS,
         todo_labels=doclist.TODO_LABELS,
+        other_column=doclist.OTHER_COLUMN,
         can_create=kind.creatable and ctx.can(doclist.WRITE),
     )
 
@@ -384,6 +529,11 @@ class Panel:
     lines: list[dict[str, Any]] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     error: str = ""
+    # Fields the page renders from a spec (key → (label msgid, type, choices)); date, warehouse,
+    # amount, method and invoice_no have their own markup.
+    specs: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
+    hint: str = ""  # msgid shown above the panel's lines
+    open_label: str = N_("Open")  # heading of the lines' "left" column
 
 
 def _history(ctx: Ctx, kind: Kind, doc_id: int) -> list[dict[str, Any]] | None:
@@ -432,6 +582,8 @@ def _meta(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[dict[str, Any]]:
             item["url"] = f"/docs/{how[4:]}/no/{value}"
         elif how == "method":
             item["value"] = METHOD_LABELS.get(str(value), str(value))
+        elif how == "item" and value:
+            item["value"] = f"{value} {_item_names(ctx, [{}]).get(str(value), '')}".strip()
         if value in (None, "") and how != "bool":
             continue
         out.append(item)
@@ -439,12 +591,12 @@ def _meta(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def available_actions(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[dict[str, str]]:
-    if not ctx.can(doclist.WRITE):
-        return []
     return [
         {"name": action, "label": label}
         for (k, action), (_fn, status, label, _done) in ACTIONS.items()
-        if k == kind.key and view.get("status") == status
+        if k == kind.key
+        and view.get("status") == status
+        and ctx.can(ACTION_PERMS.get((k, action), doclist.WRITE))
     ]
 
 
@@ -508,7 +660,9 @@ def default_panels(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[Panel]:
         )
     if kind.key == "vendor_bill" and view["status"] == "posted" and minor_of(view.get("open")) > 0:
         out.append(Panel("pay", N_("Pay"), {"date": day, "amount": view["open"], "method": "bank"}))
-    return out
+    from yecai.web import docpanels  # it builds on this module's Panel
+
+    return out + docpanels.panels(ctx, kind, view, day)
 
 
 def doc_page(
@@ -536,6 +690,20 @@ def doc_page(
         {"no": d["no"], "status": d["status"], "url": doc_url("sales_delivery", d["id"])}
         for d in view.get("deliveries", [])
     ]
+    vouchers = view.get("vouchers", [])
+    production_docs: list[dict[str, Any]] = []
+    if kind.key == "work_order":
+        # the order's own voucher (closing) and those of its issues, cost collections and receipts
+        production_docs = [
+            {**d, "type": t, "label": PRODUCTION_DOC_LABELS[t]}
+            for t, docs in view.get("documents", {}).items()
+            for d in docs
+        ]
+        vouchers = doclist.document_vouchers(
+            ctx.read(),
+            ctx.code,
+            [("work_order", doc_id)] + [(d["type"], int(d["id"])) for d in production_docs],
+        )
     return section_page(
         ctx,
         "docs/view.html",
@@ -558,7 +726,8 @@ def doc_page(
         warehouses=warehouses,
         methods=METHOD_LABELS,
         related=related,
-        vouchers=view.get("vouchers", []),
+        production_docs=production_docs,
+        vouchers=vouchers,
         has_preview=kind.key in PREVIEWS and view.get("status") == "draft",
         history=_history(ctx, kind, doc_id),
         status_labels=STATUS_LABELS,
@@ -583,10 +752,14 @@ def _mismatch_lines(exc: ThreeWayMatchFailed, lines: list[dict[str, Any]], local
 
 
 def _register_view(kind: Kind) -> None:
-    def view(ctx: WebCtx, doc_id: int, done: str = "") -> Response:
+    def view(ctx: WebCtx, doc_id: int, done: str = "", doc: str = "") -> Response:
+        from yecai.web.docpanels import DONE
+
         messages = {a: d for (k, a), (_f, _s, _l, d) in ACTIONS.items() if k == kind.key}
         messages["created"] = N_("Saved")
-        return doc_page(ctx, kind, doc_id, flash=ctx._(messages[done]) if done in messages else "")
+        messages.update(DONE)
+        flash = ctx._(messages[done], doc=doc[:40]) if done in messages else ""
+        return doc_page(ctx, kind, doc_id, flash=flash)
 
     def preview(ctx: WebCtx, doc_id: int) -> Response:
         require_visible(ctx, kind)
@@ -713,9 +886,13 @@ def _decimal_field(ctx: Ctx, text: str, on: dict[str, Any], key: str = "error") 
 
 def _run_panel(ctx: Ctx, kind: Kind, view: dict[str, Any], panel: Panel, day: date, rows: list[int]) -> str:
     """Call the one service the panel stands for; returns the page to go to."""
+    from yecai.web import docpanels
+
     v = panel.values
     wanted = [(i, ln) for i, ln in enumerate(panel.lines) if ln.get("value", "").strip() not in ("", "0")]
     rows.extend(i for i, _ln in wanted)
+    if panel.name in docpanels.RUNNERS:
+        return str(docpanels.RUNNERS[panel.name](ctx, view, panel, day, [ln for _i, ln in wanted]))
     if panel.name in ("deliver", "receive"):
         lines = [(ln["line_no"], ln["value"]) for _i, ln in wanted]
         if not lines:
@@ -800,8 +977,12 @@ def _run_panel(ctx: Ctx, kind: Kind, view: dict[str, Any], panel: Panel, day: da
 PANELS = {
     "sales_order": ("deliver", "invoice"),
     "purchase_order": ("receive", "bill"),
-    "sales_invoice": ("collect",),
+    "sales_delivery": ("return",),
+    "sales_invoice": ("collect", "credit"),
     "vendor_bill": ("pay",),
+    "work_order": ("issue", "collect_cost", "receive_fg", "close"),
+    "expense_claim": ("pay_claim",),
+    "stock_count": ("process",),
 }
 
 

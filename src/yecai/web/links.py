@@ -14,6 +14,11 @@ DOC_PATHS: dict[str, str] = {
     "purchase_payment": "/purchasing/payments",
     "stock_receipt": "/inventory/receipts",
     "stock_transfer": "/inventory/transfers",
+    "stock_count": "/inventory/counts",
+    "sales_return": "/sales/returns",
+    "sales_credit_note": "/sales/credit-notes",
+    "work_order": "/production/work-orders",
+    "expense_claim": "/expenses/claims",
 }
 
 
