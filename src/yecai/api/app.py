@@ -29,6 +29,8 @@ ROUTERS = (
     "yecai.expenses.api",
     "yecai.masterdata.api_import",
     "yecai.intake.api",
+    "yecai.receivables.api",
+    "yecai.web.receivables",
     "yecai.receivables.api_dunning",
     "yecai.web.receivables_dunning",
     "yecai.analytics.api",

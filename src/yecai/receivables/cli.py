@@ -15,6 +15,15 @@ from yecai.receivables import service
 receivables_app = typer.Typer(help="应收 Receivables: cash application (核销匹配)", no_args_is_help=True)
 
 
+def _add_open_items() -> None:
+    from yecai.receivables import cli_items  # open-items, aging, statement, apply, unapply …
+
+    cli_items.register(receivables_app)
+
+
+_add_open_items()
+
+
 @receivables_app.command("match")
 def match_cmd(
     bank: Annotated[
