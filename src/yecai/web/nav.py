@@ -28,9 +28,18 @@ NAV: tuple[NavItem, ...] = (
     ),
     NavItem("sales", SECTIONS["sales"], "/sales/orders", ()),
     NavItem("receivables", N_("Receivables"), "/receivables", (Perm.REPORT_VIEW, Perm.VOUCHER_CREATE)),
+    NavItem("receivables", N_("Receivables"), "/receivables", (Perm.REPORT_VIEW, Perm.VOUCHER_CREATE)),
     NavItem("dunning", N_("Dunning"), "/receivables/dunning", (Perm.REPORT_VIEW, Perm.COMPANY_MANAGE)),
+    NavItem(
+        "ar_review",
+        N_("Cash application review"),
+        "/receivables/review",
+        (Perm.VOUCHER_CREATE, Perm.REPORT_VIEW),
+    ),
     NavItem("purchasing", SECTIONS["purchasing"], "/purchasing/orders", ()),
     NavItem("inventory", SECTIONS["inventory"], "/inventory/receipts", ()),
+    NavItem("production", SECTIONS["production"], "/production/work-orders", ()),
+    NavItem("expenses", SECTIONS["expenses"], "/expenses/claims", ()),
     NavItem("books", N_("Books"), "/books/trial-balance", (Perm.REPORT_VIEW,)),
     NavItem("analytics", N_("Cash forecast"), "/analytics/forecast", (Perm.REPORT_VIEW,)),
     NavItem("closing", N_("Period closing"), "/closing", (Perm.PERIOD_CLOSE,)),
@@ -44,9 +53,15 @@ MASTER_READ = (Perm.REPORT_VIEW, Perm.DIMENSION_MANAGE, Perm.VOUCHER_CREATE)
 # and links to the first tab the role may see (a cashier's 销售 opens on invoices).
 SECTION_TABS: dict[str, tuple[NavItem, ...]] = {
     section: tuple(NavItem(k.key, k.label, k.url, k.any_of) for k in KINDS.values() if k.section == section)
-    for section in ("sales", "purchasing", "inventory")
+    for section in ("sales", "purchasing", "inventory", "production", "expenses")
 }
 SECTION_TABS["inventory"] += (NavItem("on_hand", N_("On hand"), "/inventory/on-hand", DOCS_READ),)
+SECTION_TABS["inventory"] += (
+    NavItem(
+        "costing", N_("Month-end costing"), "/inventory/costing", (Perm.VOUCHER_CREATE, Perm.REPORT_VIEW)
+    ),
+)
+SECTION_TABS["production"] += (NavItem("bom", N_("Bills of materials"), "/production/boms", DOCS_READ),)
 SECTION_TABS["masterdata"] = (
     NavItem("customer", N_("Customers"), "/masterdata/customers", MASTER_READ),
     NavItem("supplier", N_("Suppliers"), "/masterdata/suppliers", MASTER_READ),
