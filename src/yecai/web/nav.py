@@ -28,7 +28,6 @@ NAV: tuple[NavItem, ...] = (
     ),
     NavItem("sales", SECTIONS["sales"], "/sales/orders", ()),
     NavItem("receivables", N_("Receivables"), "/receivables", (Perm.REPORT_VIEW, Perm.VOUCHER_CREATE)),
-    NavItem("receivables", N_("Receivables"), "/receivables", (Perm.REPORT_VIEW, Perm.VOUCHER_CREATE)),
     NavItem("dunning", N_("Dunning"), "/receivables/dunning", (Perm.REPORT_VIEW, Perm.COMPANY_MANAGE)),
     NavItem(
         "ar_review",
