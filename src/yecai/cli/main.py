@@ -103,6 +103,7 @@ def _register_groups() -> None:
         "yecai.posting.cli",
         "yecai.receivables.cli",
         "yecai.intake.cli",
+        "yecai.intake.cli_etl",
         "yecai.analytics.cli",
     ):
         importlib.import_module(mod).register(app, voucher_app)

@@ -3,6 +3,7 @@
 from yecai.events import models as events_models  # noqa: F401
 from yecai.expenses import models as expenses_models  # noqa: F401
 from yecai.intake import models as intake_models  # noqa: F401
+from yecai.intake import models_etl as intake_etl_models  # noqa: F401
 from yecai.intake import models_review as intake_review_models  # noqa: F401
 from yecai.inventory import models as inventory_models  # noqa: F401
 from yecai.ledger import models as ledger_models  # noqa: F401
