@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.sales.books import Books, setup_books
 from yecai.core.errors import YecaiError
@@ -27,7 +27,7 @@ from yecai.ledger import service as ledger
 from yecai.masterdata import service as md
 from yecai.receivables import dunning
 from yecai.receivables import dunning_domain as dd
-from yecai.receivables.models_dunning import DunningAction, DunningSmtp
+from yecai.receivables.models_dunning import DunningAction, DunningEvent, DunningSmtp
 from yecai.sales import credit
 from yecai.sales import service as sales
 from yecai.store.db import Database
@@ -469,3 +469,51 @@ def test_interest_is_not_charged_twice_for_the_same_days() -> None:
     first = dd.interest_minor(items, Decimal(rate), date(2025, 3, 2), charged_through=None)  # 30 days
     again = dd.interest_minor(items, Decimal(rate), date(2025, 3, 12), charged_through=date(2025, 3, 2))
     assert (first, again) == (300, 100)
+
+
+def test_overdue_comes_from_the_open_items_ledger(db: Database, admin: Actor, mailbox: Mailbox) -> None:
+    """Partial receipts, a receipt on account and a credit note all lower what is dunned."""
+    from yecai.sales import returns
+
+    b = books(db, admin, mailbox)
+    i1 = invoice(b, "C1", "10", "113.00", "2025-03-05")  # 1,130.00 due 04-04
+    i2 = invoice(b, "C1", "2", "113.00", "2025-03-10")  # 226.00 due 04-09
+    sales.create_receipt(
+        b.uow(), b.company, customer="C1", day=date(2025, 4, 1), amount="130.00", invoice_id=i1["id"]
+    )
+    sales.create_receipt(
+        b.uow(), b.company, customer="C1", day=date(2025, 4, 2), amount="200.00"
+    )  # on account
+    returns.create_credit_note(
+        b.uow(), b.company, invoice_id=i2["id"], day=date(2025, 4, 3), lines=[(1, "1")], reason="退货"
+    )
+    r = run(b, "2025-04-12", dry_run=True)
+    # 1,130 − 130 + 226 − 113 − 200 (the receipt on account pays the oldest first) = 913.00
+    assert r.customers[0]["overdue"] == "913.00"
+
+
+def test_the_timeline_is_append_only(db: Database, admin: Actor) -> None:
+    b = setup_books(db, admin)
+    dunning.save_policy(b.uow(), b.company, code="P", levels=[{"days_overdue": 1}])
+    dunning.set_contact(b.uow(), b.company, "C1", email="a@b.cn")
+    with pytest.raises(DBAPIError) as e, b.uow() as uow:  # IntegrityError (SQLite), InternalError (PG)
+        uow.session.execute(update(DunningEvent).values(kind="forged"))
+        uow.session.flush()
+    assert "append-only" in str(e.value)
+
+
+def test_charges_by_customer_reconcile_the_receivable_they_booked(db: Database, admin: Actor) -> None:
+    b = setup_books(db, admin)
+    md.update_party(b.uow(), b.company, "customer", "C1", credit_days=30)
+    dunning.save_policy(
+        b.uow(),
+        b.company,
+        code="FEE",
+        levels=[{"days_overdue": 10, "actions": [{"type": "late_fee", "fixed_fee": "20"}]}],
+    )
+    invoice(b, "C1", "10", "113.00", "2025-03-05")
+    run(b, "2025-04-20")
+    with b.uow() as uow:
+        company = uow.company(b.company, "company.view")
+        assert dunning.charges_by_customer(uow.session, company.id) == {"C1": 2000}
+        assert credit.receivable_minor(uow.session, company.id, "C1") == 113000 + 2000

@@ -55,8 +55,7 @@ from yecai.receivables.models_dunning import (
     DunningSmtp,
     DunningTask,
 )
-from yecai.sales.models import SalesInvoice, SalesReceipt
-from yecai.sales.models_returns import SalesCreditNote
+from yecai.sales.models import SalesInvoice
 from yecai.security.domain import Perm
 from yecai.store.base import utcnow
 from yecai.store.uow import UnitOfWork
@@ -759,110 +758,26 @@ class _Item:
     open_minor: int  # negative: a credit the customer holds (unapplied receipt, credit note)
 
 
-def _get(row: Any, *names: str) -> Any:
-    for n in names:
-        if isinstance(row, dict) and n in row:
-            return row[n]
-        if hasattr(row, n):
-            return getattr(row, n)
-    raise KeyError(names[0])
+def _open_items(uow: UnitOfWork, company: Company, as_of: date) -> list[_Item]:
+    """The open-items ledger (receivables.items: invoices, credit notes and receipts less their
+    applications, as of the date), the one source of what a customer owes and since when."""
+    from yecai.receivables import items as ar_items
 
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _items_from_open_items_service(uow: UnitOfWork, company: Company, as_of: date) -> list[_Item] | None:
-    """receivables.items.open_items (the open-items ledger with its applications), once it exists."""
-    try:
-        from yecai.receivables import items as ar_items
-    except ImportError:
-        return None
-    fn = getattr(ar_items, "open_items", None)
-    if fn is None:
-        return None
-    out = []
-    for r in fn(uow, company.code, as_of=as_of):
-        if "open_minor" in r or hasattr(r, "open_minor"):
-            open_minor = int(_get(r, "open_minor"))
-        else:
-            open_minor = to_minor(str(_get(r, "open_amount", "open")))
-        due = _get(r, "due_date", "due") if ("due_date" in r or "due" in r) else None
-        doc_date = _as_date(_get(r, "date", "doc_date"))
-        out.append(
-            _Item(
-                customer_code=str(_get(r, "customer_code", "customer")),
-                doc_no=str(_get(r, "doc_no", "no", "item_id")),
-                doc_date=doc_date,
-                due_date=_as_date(due) if due else doc_date,
-                open_minor=open_minor,
-            )
+    return [
+        _Item(
+            customer_code=str(r["customer_code"]),
+            doc_no=str(r["doc_no"]),
+            doc_date=date.fromisoformat(str(r["date"])[:10]),
+            due_date=date.fromisoformat(str(r["due_date"] or r["date"])[:10]),
+            open_minor=to_minor(str(r["open_amount"])),
         )
-    return out
-
-
-def _items_from_documents(s: Session, company: Company, as_of: date) -> list[_Item]:
-    """Posted invoices dated on or before ``as_of`` less receipts entered against them and credit
-    notes, both up to ``as_of``; receipts not against an invoice are a credit of the customer."""
-    received = dict(
-        s.execute(
-            select(SalesReceipt.invoice_id, func.sum(SalesReceipt.amount_minor))
-            .where(
-                SalesReceipt.company_id == company.id,
-                SalesReceipt.invoice_id.is_not(None),
-                SalesReceipt.status == "posted",
-                SalesReceipt.date <= as_of,
-            )
-            .group_by(SalesReceipt.invoice_id)
-        ).all()
-    )
-    credited = dict(
-        s.execute(
-            select(SalesCreditNote.invoice_id, func.sum(SalesCreditNote.total_minor))
-            .where(
-                SalesCreditNote.company_id == company.id,
-                SalesCreditNote.status == "posted",
-                SalesCreditNote.date <= as_of,
-            )
-            .group_by(SalesCreditNote.invoice_id)
-        ).all()
-    )
-    out: list[_Item] = []
-    for inv, cust in s.execute(
-        select(SalesInvoice, Customer)
-        .join(Customer, Customer.id == SalesInvoice.customer_id)
-        .where(
-            SalesInvoice.company_id == company.id,
-            SalesInvoice.status == "posted",
-            SalesInvoice.date <= as_of,
-        )
-    ):
-        open_minor = inv.total_minor - int(received.get(inv.id) or 0) - int(credited.get(inv.id) or 0)
-        if open_minor:
-            out.append(
-                _Item(
-                    cust.code, inv.no, inv.date, inv.date + timedelta(days=cust.credit_days or 0), open_minor
-                )
-            )
-    for r, code in s.execute(
-        select(SalesReceipt, Customer.code)
-        .join(Customer, Customer.id == SalesReceipt.customer_id)
-        .where(
-            SalesReceipt.company_id == company.id,
-            SalesReceipt.invoice_id.is_(None),
-            SalesReceipt.status == "posted",
-            SalesReceipt.date <= as_of,
-        )
-    ):
-        out.append(_Item(code, r.no, r.date, r.date, -r.amount_minor))
-    return out
+        for r in ar_items.open_items(uow, company.code, as_of=as_of)
+    ]
 
 
 def _overdue_by_customer(uow: UnitOfWork, company: Company, as_of: date) -> dict[str, list[dd.OverdueItem]]:
     """Each customer's open invoices, credits applied to the oldest due first."""
-    items = _items_from_open_items_service(uow, company, as_of)
-    if items is None:
-        items = _items_from_documents(uow.session, company, as_of)
+    items = _open_items(uow, company, as_of)
     by_customer: dict[str, list[_Item]] = {}
     for it in items:
         by_customer.setdefault(it.customer_code, []).append(it)
@@ -1552,6 +1467,20 @@ class _Planner:
             "fee": format_minor(fee),
             "total": format_minor(total),
         }
+
+
+def charges_by_customer(s: Session, company_id: int, *, as_of: date | None = None) -> dict[str, int]:
+    """Late fees and interest debited to customers (fen, per customer code): the part of the
+    receivable account that dunning booked outside the sales documents, for reconciliations."""
+    q = (
+        select(Customer.code, func.sum(DunningCharge.total_minor))
+        .join(Customer, Customer.id == DunningCharge.customer_id)
+        .where(DunningCharge.company_id == company_id, DunningCharge.status == "posted")
+        .group_by(Customer.code)
+    )
+    if as_of is not None:
+        q = q.where(DunningCharge.date <= as_of)
+    return {code: int(total) for code, total in s.execute(q).all() if total}
 
 
 def charges(uow: UnitOfWork, company_code: str, *, customer: str | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,20 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+# The timeline is append-only, as the audit log is: a trigger refuses UPDATE and DELETE.
+_SQLITE_TRIGGERS = [
+    """CREATE TRIGGER IF NOT EXISTS trg_ar_dunning_event_no_update BEFORE UPDATE ON ar_dunning_event
+       BEGIN SELECT RAISE(ABORT, 'yecai: the dunning timeline is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS trg_ar_dunning_event_no_delete BEFORE DELETE ON ar_dunning_event
+       BEGIN SELECT RAISE(ABORT, 'yecai: the dunning timeline is append-only'); END""",
+]
+_PG_TRIGGERS = [
+    # yecai_refuse() is created by revision 0001 (store.immutability)
+    "DROP TRIGGER IF EXISTS trg_ar_dunning_event_append_only ON ar_dunning_event",
+    """CREATE TRIGGER trg_ar_dunning_event_append_only BEFORE UPDATE OR DELETE ON ar_dunning_event
+       FOR EACH ROW EXECUTE FUNCTION yecai_refuse('the dunning timeline is append-only')""",
+]
+
 
 def upgrade() -> None:
     op.create_table(
@@ -284,8 +298,16 @@ def upgrade() -> None:
     with op.batch_alter_table("ar_dunning_task", schema=None) as batch_op:
         batch_op.create_index("ix_ar_dunning_task_assignee", ["company_id", "assignee", "done"], unique=False)
 
+    bind = op.get_bind()
+    for sql in _SQLITE_TRIGGERS if bind.dialect.name == "sqlite" else _PG_TRIGGERS:
+        bind.exec_driver_sql(sql, execution_options={"no_parameters": True})
+
 
 def downgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql("DROP TRIGGER IF EXISTS trg_ar_dunning_event_no_update")
+        bind.exec_driver_sql("DROP TRIGGER IF EXISTS trg_ar_dunning_event_no_delete")
     op.drop_table("ar_dunning_task")
     op.drop_table("ar_dunning_event")
     op.drop_table("ar_dunning_charge")
