@@ -31,6 +31,8 @@ ROUTERS = (
     "yecai.intake.api",
     "yecai.receivables.api",
     "yecai.web.receivables",
+    "yecai.receivables.api_review",
+    "yecai.web.receivables_review",
     "yecai.receivables.api_dunning",
     "yecai.web.receivables_dunning",
     "yecai.analytics.api",

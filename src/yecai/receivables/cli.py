@@ -106,4 +106,7 @@ _add_dunning()
 
 
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:
+    from yecai.receivables.cli_review import review_app
+
+    receivables_app.add_typer(review_app, name="review")
     app.add_typer(receivables_app, name="receivables")

@@ -119,6 +119,11 @@ class InvoiceListed(YecaiError):
     template = "Invoice {invoice} is listed more than once"
 
 
+class InvoiceOfAnotherCustomer(YecaiError):
+    code = "receivables.invoice_of_another_customer"
+    template = "Invoice {invoice} is not an invoice of customer {customer}"
+
+
 class TooManyInvoices(YecaiError):
     code = "receivables.too_many_invoices"
     template = "At most {limit} invoices in one correction"
@@ -570,11 +575,14 @@ def correct(
         chosen: list[tuple[int, int]] = []
         for n, (ref, amount) in enumerate(items, start=1):
             text = str(ref).strip()
-            q = select(SalesInvoice.id).where(SalesInvoice.company_id == company.id)
+            q = select(SalesInvoice.id, SalesInvoice.customer_id).where(SalesInvoice.company_id == company.id)
             q = q.where(SalesInvoice.id == int(text)) if text.isdigit() else q.where(SalesInvoice.no == text)
-            inv_id = s.execute(q).scalar_one_or_none()
-            if inv_id is None:
+            found = s.execute(q).one_or_none()
+            if found is None:
                 raise NotFound(what="sales invoice", key=text, field="invoice", row=n)
+            inv_id, owner = found
+            if owner != cust.id:
+                raise InvoiceOfAnotherCustomer(invoice=text, customer=cust.code, field="invoice", row=n)
             if any(inv_id == i for i, _a in chosen):
                 raise InvoiceListed(invoice=text, field="invoice", row=n)
             chosen.append((int(inv_id), to_minor(amount)))
