@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from tests.conftest import make_user
 from tests.receivables.test_dunning import Mailbox, invoice, levels, smtp_server
 from tests.sales.books import Books, setup_books
 from yecai.api.app import create_app
@@ -92,6 +93,20 @@ def test_api_policy_preview_promise_and_timeline(db: Database, admin: Actor) -> 
     assert client.get(f"{base}/customers/C1", headers=h).json()["disputes"][0]["doc_no"] == inv["no"]
     assert client.get(f"{base}/tasks", headers=h).json() == []
     assert client.post(f"{base}/run", json={"dry_run": True}).status_code == 401  # no token
+    # An accountant may look (preview, timeline) but not run, set promises or change policies.
+    make_user(db, "accountant", b.company, username=f"acc{b.company}".lower())
+    r = client.post(
+        "/api/auth/login",
+        json={"username": f"acc{b.company}".lower(), "password": "password-123", "kind": "api"},
+    )
+    acc = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert (
+        client.post(f"{base}/run", headers=acc, json={"as_of": "2025-04-20", "dry_run": True}).status_code
+        == 200
+    )
+    r = client.post(f"{base}/run", headers=acc, json={"as_of": "2025-04-20"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "permission_denied"
+    assert client.put(f"{base}/policies/STD", headers=acc, json={"levels": levels()}).status_code == 403
 
 
 def test_cli_policy_run_and_timeline(
@@ -117,7 +132,22 @@ def test_cli_policy_run_and_timeline(
         assert r.exit_code == 0, r.output
         return r.stdout
 
-    ok("receivables", "dunning", "policy-set", "-c", b.company, "--code", "STD", "--file", str(policy))
+    ok(
+        "receivables", "dunning", "policy-set", "-c", b.company, "--code", "BASIC"
+    )  # the shipped default levels
+    assert [lv["name"] for lv in dunning.get_policy(b.uow(), b.company, "BASIC")["levels"]][0] == "到期提醒"
+    ok(
+        "receivables",
+        "dunning",
+        "policy-set",
+        "-c",
+        b.company,
+        "--code",
+        "STD",
+        "--file",
+        str(policy),
+        "--default",
+    )
     assert "Standard" in ok("receivables", "dunning", "policy-list", "-c", b.company, "--format", "csv")
     ok(
         "receivables",

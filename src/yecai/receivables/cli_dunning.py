@@ -12,6 +12,7 @@ import typer
 
 from yecai.cli.common import FORMATS, _, console, err_console, progress_bar, run, uow, write_rows
 from yecai.receivables import dunning
+from yecai.receivables.dunning_domain import DEFAULT_LEVELS
 
 dunning_app = typer.Typer(
     help="催收 Dunning: policies, the daily run, promises, disputes, timeline", no_args_is_help=True
@@ -123,18 +124,25 @@ def policy_show_cmd(company: Company, code: Annotated[str, typer.Argument(help="
 def policy_set_cmd(
     company: Company,
     code: Annotated[str, typer.Option("--code", help="Policy code")],
-    file: Annotated[Path, typer.Option("--file", help="JSON: a list of levels, or an object with 'levels'")],
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            "--file", help="JSON: a list of levels, or an object with 'levels' (default: a standard policy)"
+        ),
+    ] = None,
     name: Annotated[str, typer.Option("--name")] = "",
     language: Annotated[str, typer.Option("--language", help="zh_CN | en (the letters)")] = "zh_CN",
     default: Annotated[bool, typer.Option("--default", help="Make it the company's default policy")] = False,
     inactive: Annotated[bool, typer.Option("--inactive", help="Keep it but don't use it")] = False,
 ) -> None:
     """Create or replace a policy from a JSON file of levels."""
-    try:
-        data: Any = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        err_console.print(f"[red]{_('Error')}: {file}: {exc}[/red]")
-        raise typer.Exit(2) from None
+    data: Any = [dict(lv) for lv in DEFAULT_LEVELS]
+    if file is not None:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            err_console.print(f"[red]{_('Error')}: {file}: {exc}[/red]")
+            raise typer.Exit(2) from None
     if isinstance(data, dict):
         name = name or str(data.get("name") or "")
         language = str(data.get("language") or language)

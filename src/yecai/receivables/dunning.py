@@ -56,6 +56,7 @@ from yecai.receivables.models_dunning import (
     DunningTask,
 )
 from yecai.sales.models import SalesInvoice
+from yecai.sales.models_returns import CustomerCreditHold
 from yecai.security.domain import Perm
 from yecai.store.base import utcnow
 from yecai.store.uow import UnitOfWork
@@ -1078,8 +1079,23 @@ class _Planner:
         if decision.outcome == dd.STOP:
             if state.level > 0:
                 self.cancelled += self._cancel_queue(state, cust, "paid")
+                # A credit hold is released by a person (sales credit-hold), not by the payment.
+                on_hold = s.execute(
+                    select(CustomerCreditHold.on_hold).where(
+                        CustomerCreditHold.company_id == company.id, CustomerCreditHold.customer_id == cust.id
+                    )
+                ).scalar_one_or_none()
                 _event(
-                    s, self.uow, company, cust.id, "stopped", state=state, status="info", **ev, reason="paid"
+                    s,
+                    self.uow,
+                    company,
+                    cust.id,
+                    "stopped",
+                    state=state,
+                    status="info",
+                    **ev,
+                    reason="paid",
+                    still_on_credit_hold=bool(on_hold),
                 )
                 state.level, state.level_since, state.charged_through = 0, None, None
                 state.cycle += 1

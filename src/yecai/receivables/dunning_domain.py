@@ -67,6 +67,21 @@ DEFAULT_TASK_TITLE = N_("Call {customer} about {overdue_total} overdue ({level_n
 ITEM_LINE = N_("{doc_no}  invoice date {date}  due {due_date}  {days} days overdue  open {amount}")
 
 
+# A starting point for a company without its own policy (`policy-set` without --file): remind,
+# insist, stop selling on credit, then charge interest (simple, 18.25 % a year = 0.05 % a day,
+# a common contractual rate; set your contract's).
+DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
+    {"name": "到期提醒", "days_overdue": 1, "actions": [{"type": EMAIL}]},
+    {"name": "逾期催告", "days_overdue": 15, "actions": [{"type": EMAIL}]},
+    {"name": "停止赊销", "days_overdue": 30, "actions": [{"type": EMAIL}, {"type": CREDIT_HOLD}]},
+    {
+        "name": "逾期计息",
+        "days_overdue": 60,
+        "actions": [{"type": EMAIL}, {"type": LATE_FEE, "annual_rate": "0.1825"}],
+    },
+)
+
+
 class PolicyInvalid(YecaiError):
     code = "dunning.policy_invalid"
     template = "Dunning policy: {reason}"
