@@ -37,6 +37,9 @@ ROUTERS = (
     "yecai.web.receivables_dunning",
     "yecai.analytics.api",
     "yecai.web.analytics",
+    "yecai.web.intake_review",
+    "yecai.intake.api_etl",
+    "yecai.web.imports",
     "yecai.web.app",
 )
 

@@ -54,6 +54,14 @@ SOURCE_RE = re.compile(r"^\S(.{0,58}\S)?$")
 REPORT_COLUMNS = ("row", "column", "type", "rule", "before", "after", "message")
 OPENING_SUMMARY = "期初余额"
 PARTY_MODELS: dict[str, Any] = {"customer": Customer, "supplier": Supplier}
+# What a user needs to import (and to preview: the preview runs the import and rolls it back).
+WRITE_PERMS = {
+    "customer": Perm.DIMENSION_MANAGE,
+    "supplier": Perm.DIMENSION_MANAGE,
+    "item": Perm.DIMENSION_MANAGE,
+    "account": Perm.ACCOUNT_MANAGE,
+    "opening": Perm.VOUCHER_CREATE,
+}
 
 
 class InvalidSource(YecaiError):
@@ -421,7 +429,7 @@ def _import(
     name = file_name or path.name
     header, raw_rows = read_table(path, name)
     with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        company = uow.company(company_code, WRITE_PERMS[kind])
         profile = _profile_row(uow, company.id, source, kind) if source else None
         if mapping is None:
             mapping = json.loads(profile.mapping_json) if profile else cleaning.guess_mapping(kind, header)

@@ -36,6 +36,7 @@ NAV: tuple[NavItem, ...] = (
         (Perm.VOUCHER_CREATE, Perm.REPORT_VIEW),
     ),
     NavItem("purchasing", SECTIONS["purchasing"], "/purchasing/orders", ()),
+    NavItem("intake", N_("Invoice inbox"), "/intake/invoices", (Perm.VOUCHER_CREATE, Perm.REPORT_VIEW)),
     NavItem("inventory", SECTIONS["inventory"], "/inventory/receipts", ()),
     NavItem("production", SECTIONS["production"], "/production/work-orders", ()),
     NavItem("expenses", SECTIONS["expenses"], "/expenses/claims", ()),
@@ -66,6 +67,12 @@ SECTION_TABS["masterdata"] = (
     NavItem("supplier", N_("Suppliers"), "/masterdata/suppliers", MASTER_READ),
     NavItem("item", N_("Items"), "/masterdata/items", MASTER_READ),
     NavItem("warehouse", N_("Warehouses"), "/masterdata/warehouses", MASTER_READ),
+    NavItem(
+        "imports",
+        N_("Import from other systems"),
+        "/imports",
+        (Perm.DIMENSION_MANAGE, Perm.ACCOUNT_MANAGE, Perm.VOUCHER_CREATE),
+    ),
 )
 
 
