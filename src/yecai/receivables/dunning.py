@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, NotFound, YecaiError
-from yecai.core.i18n import gettext
+from yecai.core.i18n import N_, gettext
 from yecai.core.money import format_minor, to_minor
 from yecai.ledger.domain import LineDraft, VoucherDraft
 from yecai.ledger.models import Company
@@ -107,7 +107,7 @@ class NoEmailAddress(YecaiError):
     template = "Customer {customer} has no dunning e-mail address (yecai receivables dunning contact)"
 
 
-class PromiseInvalid(YecaiError):
+class PromiseInvalid(dd.ReasonError):
     code = "dunning.promise_invalid"
     template = "Promise to pay: {reason}"
 
@@ -249,7 +249,7 @@ def save_policy(
     if not code:
         raise FieldRequired(field_name="code", field="code")
     if len(code) > 40:
-        raise dd.PolicyInvalid(reason="code is longer than 40 characters", field="code")
+        raise dd.PolicyInvalid(reason=N_("code is longer than {limit} characters"), limit=40, field="code")
     dd.check_language(language)
     parsed = dd.parse_levels(levels)
     with uow:
@@ -340,7 +340,7 @@ def set_smtp(
     if security not in SMTP_SECURITY:
         raise SmtpSecurityInvalid(value=security, values=" | ".join(SMTP_SECURITY), field="security")
     if not 0 < int(port) < 65536:
-        raise dd.PolicyInvalid(reason=f"SMTP port {port} is not a port number", field="port")
+        raise dd.PolicyInvalid(reason=N_("SMTP port {port} is not a port number"), port=port, field="port")
     _emails(sender)
     timeout_ms = max(1000, min(int(timeout_ms), 120_000))
     with uow:
@@ -524,7 +524,7 @@ def set_promise(
     A new promise replaces the open one (which is closed as cleared)."""
     amount_minor = to_minor(str(amount).strip() or "0")
     if amount_minor <= 0:
-        raise PromiseInvalid(reason="the amount must be greater than zero", field="amount")
+        raise PromiseInvalid(reason=N_("the amount must be greater than zero"), field="amount")
     with uow:
         company = uow.company(company_code, Perm.COMPANY_MANAGE)
         s = uow.session

@@ -82,7 +82,19 @@ DEFAULT_LEVELS: tuple[dict[str, Any], ...] = (
 )
 
 
-class PolicyInvalid(YecaiError):
+class ReasonError(YecaiError):
+    """An error whose ``reason`` is itself a msgid (with placeholders from the same params), so
+    that the whole message reads in the user's language."""
+
+    def message(self, locale: str = "zh_CN") -> str:
+        params = dict(self.params)
+        reason = params.get("reason")
+        if isinstance(reason, str):
+            params["reason"] = gettext(reason, locale).format(**params)
+        return gettext(self.template, locale).format(**params)
+
+
+class PolicyInvalid(ReasonError):
     code = "dunning.policy_invalid"
     template = "Dunning policy: {reason}"
 
@@ -97,7 +109,7 @@ class ActionUnknown(YecaiError):
     template = "Level {level}: unknown action {kind!r} (one of {kinds})"
 
 
-class ActionParamInvalid(YecaiError):
+class ActionParamInvalid(ReasonError):
     code = "dunning.action_param_invalid"
     template = "Level {level}, action {kind}: {param} {reason}"
 
@@ -142,11 +154,16 @@ def check_language(value: str) -> str:
 def check_template(text: str, what: str) -> str:
     """Refuse a letter template that uses a field we don't fill, or any {a.b} / {a[0]} access."""
     if len(text) > TEMPLATE_CHARS_MAX:
-        raise PolicyInvalid(reason=f"{what} is longer than {TEMPLATE_CHARS_MAX} characters", field=what)
+        raise PolicyInvalid(
+            reason=N_("{what} is longer than {limit} characters"),
+            what=what,
+            limit=TEMPLATE_CHARS_MAX,
+            field=what,
+        )
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError as exc:
-        raise PolicyInvalid(reason=f"{what}: {exc}", field=what) from exc
+        raise PolicyInvalid(reason=N_("{what}: {detail}"), what=what, detail=str(exc), field=what) from exc
     for _literal, name, _spec, _conv in parts:
         if name is not None and name not in PLACEHOLDERS:
             raise PlaceholderUnknown(name=name, names=", ".join(PLACEHOLDERS), field=what)
@@ -158,11 +175,13 @@ def _decimal(level: int, kind: str, param: str, raw: Any, *, low: Decimal, high:
         value = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
         raise ActionParamInvalid(
-            level=level, kind=kind, param=param, reason="is not a number", field=param
+            level=level, kind=kind, param=param, reason=N_("is not a number"), field=param
         ) from None
     if not value.is_finite() or value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ActionParamInvalid(level=level, kind=kind, param=param, reason=f"must be {bound}", field=param)
+        bound = N_("must be between {low} and {high}") if high is not None else N_("must be at least {low}")
+        raise ActionParamInvalid(
+            level=level, kind=kind, param=param, reason=bound, low=low, high=high, field=param
+        )
     return str(value)
 
 
@@ -186,7 +205,11 @@ def parse_action(level: int, raw: Mapping[str, Any]) -> Action:
     extra = sorted(set(raw) - {"type", "kind"} - set(allowed[kind]))
     if extra:
         raise ActionParamInvalid(
-            level=level, kind=kind, param=extra[0], reason="is not a parameter of this action", field=extra[0]
+            level=level,
+            kind=kind,
+            param=extra[0],
+            reason=N_("is not a parameter of this action"),
+            field=extra[0],
         )
     p: dict[str, str] = {}
     if kind == EMAIL:
@@ -202,7 +225,11 @@ def parse_action(level: int, raw: Mapping[str, Any]) -> Action:
         url = _text(raw, "url", 1000)
         if not url.startswith(("http://", "https://")):
             raise ActionParamInvalid(
-                level=level, kind=kind, param="url", reason="must start with http:// or https://", field="url"
+                level=level,
+                kind=kind,
+                param="url",
+                reason=N_("must start with http:// or https://"),
+                field="url",
             )
         fmt = _text(raw, "format") or "robot"
         if fmt not in WEBHOOK_FORMATS:
@@ -210,7 +237,8 @@ def parse_action(level: int, raw: Mapping[str, Any]) -> Action:
                 level=level,
                 kind=kind,
                 param="format",
-                reason=f"must be one of {', '.join(WEBHOOK_FORMATS)}",
+                reason=N_("must be one of {values}"),
+                values=", ".join(WEBHOOK_FORMATS),
                 field="format",
             )
         p.update(url=url, format=fmt)
@@ -220,7 +248,7 @@ def parse_action(level: int, raw: Mapping[str, Any]) -> Action:
         assignee = _text(raw, "assignee", 60)
         if not assignee:
             raise ActionParamInvalid(
-                level=level, kind=kind, param="assignee", reason="is required", field="assignee"
+                level=level, kind=kind, param="assignee", reason=N_("is required"), field="assignee"
             )
         p["assignee"] = assignee
         p["due_days"] = str(
@@ -240,7 +268,7 @@ def parse_action(level: int, raw: Mapping[str, Any]) -> Action:
                 level=level,
                 kind=kind,
                 param="annual_rate",
-                reason="or fixed_fee is required",
+                reason=N_("or fixed_fee is required"),
                 field="annual_rate",
             )
         if rate not in (None, ""):
@@ -271,9 +299,9 @@ def parse_action(level: int, raw: Mapping[str, Any]) -> Action:
 def parse_levels(raw_levels: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
     """Levels as the user wrote them (JSON / form) → validated levels numbered 1…n by days."""
     if not raw_levels:
-        raise PolicyInvalid(reason="at least one level is required", field="levels")
+        raise PolicyInvalid(reason=N_("at least one level is required"), field="levels")
     if len(raw_levels) > LEVELS_MAX:
-        raise PolicyInvalid(reason=f"at most {LEVELS_MAX} levels", field="levels")
+        raise PolicyInvalid(reason=N_("at most {limit} levels"), limit=LEVELS_MAX, field="levels")
     out: list[Level] = []
     before = -1
     for i, raw in enumerate(raw_levels, start=1):
@@ -281,11 +309,14 @@ def parse_levels(raw_levels: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
             days = int(str(raw.get("days_overdue", "")).strip())
         except ValueError:
             raise PolicyInvalid(
-                reason=f"level {i}: days_overdue must be a whole number", field="days_overdue"
+                reason=N_("level {level}: days_overdue must be a whole number"), level=i, field="days_overdue"
             ) from None
         if not 0 <= days <= DAYS_MAX:
             raise PolicyInvalid(
-                reason=f"level {i}: days_overdue must be between 0 and {DAYS_MAX}", field="days_overdue"
+                reason=N_("level {level}: days_overdue must be between 0 and {limit}"),
+                level=i,
+                limit=DAYS_MAX,
+                field="days_overdue",
             )
         if days <= before:
             raise LevelsOutOfOrder(level=i, days=days, before=before, field="days_overdue")
@@ -295,10 +326,17 @@ def parse_levels(raw_levels: Sequence[Mapping[str, Any]]) -> tuple[Level, ...]:
         except YecaiError as exc:
             raise exc.located(field="min_amount") from None
         if min_amount < 0:
-            raise PolicyInvalid(reason=f"level {i}: min_amount must not be negative", field="min_amount")
+            raise PolicyInvalid(
+                reason=N_("level {level}: min_amount must not be negative"), level=i, field="min_amount"
+            )
         actions_raw = raw.get("actions") or []
         if len(actions_raw) > ACTIONS_PER_LEVEL_MAX:
-            raise PolicyInvalid(reason=f"level {i}: at most {ACTIONS_PER_LEVEL_MAX} actions", field="actions")
+            raise PolicyInvalid(
+                reason=N_("level {level}: at most {limit} actions"),
+                level=i,
+                limit=ACTIONS_PER_LEVEL_MAX,
+                field="actions",
+            )
         actions = tuple(parse_action(i, a) for a in actions_raw)
         name = str(raw.get("name") or "").strip()[:60] or f"L{i}"
         out.append(Level(seq=i, name=name, days_overdue=days, min_amount_minor=min_amount, actions=actions))

@@ -59,7 +59,9 @@ def _as_of(value: str) -> tuple[date, YecaiError | None]:
     try:
         return (date.fromisoformat(value) if value else date.today()), None
     except ValueError:
-        return date.today(), dunning.PromiseInvalid(reason=f"{value!r} is not a date", field="as_of")
+        return date.today(), dunning.PromiseInvalid(
+            reason=N_("{value!r} is not a date"), value=value, field="as_of"
+        )
 
 
 def _labels() -> dict[str, Any]:
@@ -169,7 +171,7 @@ def dunning_promise(
             day = date.fromisoformat(promise_date)
         except ValueError:
             raise dunning.PromiseInvalid(
-                reason=f"{promise_date!r} is not a date", field="promise_date"
+                reason=N_("{value!r} is not a date"), value=promise_date, field="promise_date"
             ) from None
         dunning.set_promise(ctx.uow(), ctx.code, customer, promise_date=day, amount=amount, note=note)
 
