@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from yecai.api.deps import UoW
 from yecai.core.errors import YecaiError
@@ -76,6 +78,96 @@ def bank_statement_import(
         uow, company, data, file_name=file.filename or "", account_code=account
     )
     return result.to_dict()
+
+
+# --- the invoice review queue -------------------------------------------------------------------
+
+
+class CorrectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    changes: dict[str, str | None] = Field(
+        default_factory=dict,
+        max_length=200,
+        description="field → value, e.g. {'total_with_tax': '1130.00', 'lines[2].amount': '400.00'}",
+    )
+    supplier: str | None = Field(None, max_length=40, description="Pin the supplier (code)")
+    order: str | None = Field(None, max_length=40, description="Pin the purchase order (number or id)")
+    lines: dict[int, dict[str, str]] | None = Field(
+        None,
+        max_length=500,
+        description="Pin items/categories per line: {1: {'item': 'PAPER', 'category': '办公用品'}}",
+    )
+
+
+class RejectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field("", max_length=500)
+
+
+@router.post("/companies/{company}/intake/invoices")
+def invoice_submit(company: str, request: Request, file: UploadFile, uow: UoW) -> dict[str, Any]:
+    """Take an invoice (OFD, XML, PDF, PNG/JPEG scan) into the review queue. One that passes every
+    check becomes a draft vendor bill at once; a duplicate is refused with 409."""
+    from yecai.intake import review
+
+    data = _read_upload(request, file)
+    return review.submit(uow, company, data, file.filename or "")
+
+
+@router.get("/companies/{company}/intake/invoices")
+def invoice_queue(company: str, uow: UoW, status: str = "queued", limit: int = 100) -> list[dict[str, Any]]:
+    """The queue (status=queued), or drafted / rejected / all."""
+    from yecai.intake import review
+
+    return review.queue(uow, company, status=None if status == "all" else status, limit=limit)
+
+
+@router.get("/companies/{company}/intake/invoices/{invoice_id}")
+def invoice_show(company: str, invoice_id: int, uow: UoW) -> dict[str, Any]:
+    from yecai.intake import review
+
+    return review.show(uow, company, invoice_id)
+
+
+@router.get("/companies/{company}/intake/invoices/{invoice_id}/image", response_class=Response)
+def invoice_image(company: str, invoice_id: int, uow: UoW) -> Response:
+    """The page as PNG (images, and the first page of PDFs); 404 for OFD/XML."""
+    from yecai.core.errors import NotFound
+    from yecai.intake import review
+
+    png = review.preview_png(uow, company, invoice_id)
+    if png is None:
+        raise NotFound(what="invoice image", key=invoice_id, field="id")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.post("/companies/{company}/intake/invoices/{invoice_id}/correct")
+def invoice_correct(company: str, invoice_id: int, body: CorrectionIn, uow: UoW) -> dict[str, Any]:
+    from yecai.intake import review
+
+    return review.correct(
+        uow,
+        company,
+        invoice_id,
+        dict(body.changes),
+        supplier=body.supplier,
+        order=body.order,
+        line_items=body.lines,
+    )
+
+
+@router.post("/companies/{company}/intake/invoices/{invoice_id}/accept")
+def invoice_accept(company: str, invoice_id: int, uow: UoW) -> dict[str, Any]:
+    from yecai.intake import review
+
+    return review.accept(uow, company, invoice_id)
+
+
+@router.post("/companies/{company}/intake/invoices/{invoice_id}/reject")
+def invoice_reject(company: str, invoice_id: int, body: RejectIn, uow: UoW) -> dict[str, Any]:
+    from yecai.intake import review
+
+    return review.reject(uow, company, invoice_id, body.reason)
 
 
 def register(app: FastAPI) -> None:

@@ -31,8 +31,7 @@ Fmt = Annotated[str, typer.Option("--format", "-f", help="table | json (JSON Lin
 class ExtractOnlyRequired(YecaiError):
     code = "intake.extract_only_required"
     template = (
-        "Storing invoices (vendor bills, review queue) is not available yet; "
-        "use --extract-only to read the file"
+        "Give --company to take the invoices into the review queue, or --extract-only to print what was read"
     )
 
 
@@ -70,9 +69,16 @@ def invoice(
     ] = False,
     fmt: Fmt = "table",
 ) -> None:
-    """读取发票: read e-invoices (OFD/XML) and text-layer PDF invoices, with cross-checks."""
+    """读取发票: e-invoices (OFD/XML), PDF invoices and scans/photos (OCR), with cross-checks.
+
+    With --company (and without --extract-only) each file is taken into the review queue: an
+    invoice that passes every check becomes a draft vendor bill, the others wait for a person."""
     if not extract_only:
-        fail(ExtractOnlyRequired())
+        if not company:
+            fail(ExtractOnlyRequired())
+            return
+        _submit(files, company, fmt)
+        return
     failed = False
     for path in files:
         try:
@@ -166,6 +172,198 @@ def _print_statement(st: dict[str, Any]) -> None:
     for ln in st["lines"]:
         table.add_row(*[escape(str(ln[k])) for k in ln])
     console.print(table)
+
+
+# --- the review queue ----------------------------------------------------------------------------
+
+CompanyRequired = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]
+ListFmt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | xlsx")]
+
+
+def _submit(files: list[Path], company: str, fmt: str) -> None:
+    from yecai.cli.common import progress_bar
+    from yecai.intake import review
+
+    failed = False
+    results: list[dict[str, Any]] = []
+    with progress_bar(_("Reading invoices"), len(files)) as update:
+        for n, path in enumerate(files, start=1):
+            try:
+                got = review.submit(uow(), company, _read(path), path.name)
+            except YecaiError as exc:
+                failed = True
+                _refused(path, exc, fmt)
+                update(n, len(files))
+                continue
+            results.append({"file": str(path), **_summary(got)})
+            if fmt == "json":
+                _line(results[-1])
+            update(n, len(files))
+    if fmt != "json" and results:
+        table = Table(show_header=True)
+        for col in ("file", "id", "status", "invoice_number", "total_with_tax", "vendor_bill", "reasons"):
+            table.add_column(_(col))
+        for r in results:
+            table.add_row(
+                escape(r["file"]), str(r["id"]), _(r["status"]), r["invoice_number"] or "",
+                r["total_with_tax"] or "", r["vendor_bill"] or "", escape("; ".join(r["reasons"])),
+            )  # fmt: skip
+        console.print(table)
+    if failed:
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _summary(got: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": got["id"],
+        "status": got["status"],
+        "invoice_number": got["invoice_number"],
+        "seller_name": got["seller_name"],
+        "total_with_tax": got["total_with_tax"],
+        "supplier": (got["proposal"].get("supplier") or {}).get("code"),
+        "order": (got["proposal"].get("order") or {}).get("no"),
+        "vendor_bill": got["vendor_bill"],
+        "reasons": [r["text"] for r in got["reasons"]],
+    }
+
+
+@intake_app.command("queue")
+def queue_cmd(
+    company: CompanyRequired,
+    status: Annotated[str, typer.Option(help="queued | drafted | rejected | all")] = "queued",
+    fmt: ListFmt = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file (needed for xlsx)")] = None,
+    limit: int = 100,
+) -> None:
+    """待审发票: invoices waiting for a person (or all taken in)."""
+    from yecai.cli.common import write_rows
+    from yecai.intake import review
+
+    rows = run(lambda: review.queue(uow(), company, status=None if status == "all" else status, limit=limit))
+    cols = ["id", "status", "invoice_number", "issue_date", "seller_name", "total_with_tax", "confidence_min",
+            "reasons", "vendor_bill_id", "file_name", "created_at"]  # fmt: skip
+    write_rows(rows, cols, fmt, out=out, title=_("Invoice review queue"))
+
+
+@intake_app.command("show")
+def show_cmd(invoice_id: int, company: CompanyRequired, fmt: Fmt = "table") -> None:
+    """查看发票: the fields with their confidence, the checks, the proposal and the corrections."""
+    from yecai.intake import review
+
+    got = run(lambda: review.show(uow(), company, invoice_id))
+    if fmt == "json":
+        _line(got)
+        return
+    _print_review(got)
+
+
+def _print_review(got: dict[str, Any]) -> None:
+    console.print(
+        f"[bold]#{got['id']}[/bold] {escape(got['file_name'])}  {_('Status')}: {_(got['status'])}"
+        + (f"  {_('Vendor bill')}: {got['vendor_bill']}" if got["vendor_bill"] else "")
+    )
+    fields = {**got["fields"], "confidence": got["confidence"], "checks": got["checks"]}
+    _print_invoice(Path(got["file_name"] or "-"), fields)
+    prop = got["proposal"]
+    sup = prop.get("supplier") or {}
+    console.print(
+        f"{_('Supplier')}: {escape(str(sup.get('code') or _('new')))} {escape(str(sup.get('name') or ''))} "
+        f"[dim]({sup.get('how', '')})[/dim]"
+    )
+    if prop.get("order"):
+        console.print(f"{_('Purchase order')}: {prop['order']['no']}")
+    for i, ln in enumerate(prop.get("lines") or (), start=1):
+        console.print(
+            f"  {i}. {_('Item')}: {ln.get('item') or '-'}  {_('Category')}: {escape(ln.get('category') or '-')}"
+        )
+    for r in got["reasons"]:
+        console.print(f" [yellow]![/yellow] {escape(r['text'])}")
+    if got["note"]:
+        console.print(f"[dim]{escape(got['note'])}[/dim]")
+
+
+def _pairs(values: list[str], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        key, sep, value = v.partition("=")
+        if not sep or not key.strip():
+            from yecai.intake.review import UnknownInvoiceField
+
+            fail(UnknownInvoiceField(name=v, field=what))
+        out[key.strip()] = value
+    return out
+
+
+@intake_app.command("correct")
+def correct_cmd(
+    invoice_id: int,
+    company: CompanyRequired,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="FIELD=VALUE, e.g. total_with_tax=1130.00 or lines[2].amount=400.00"),
+    ] = None,
+    supplier: Annotated[str | None, typer.Option(help="The supplier's code")] = None,
+    order: Annotated[str | None, typer.Option(help="The purchase order (number or id)")] = None,
+    item: Annotated[list[str] | None, typer.Option(help="LINE=ITEM_CODE, e.g. 1=PAPER")] = None,
+    category: Annotated[list[str] | None, typer.Option(help="LINE=CATEGORY, e.g. 2=办公用品")] = None,
+    fmt: Fmt = "table",
+) -> None:
+    """更正发票: correct the fields read from a queued invoice; every change is kept."""
+    from yecai.intake import review
+
+    changes: dict[str, Any] = dict(_pairs(set_ or [], "set"))
+    lines: dict[int, dict[str, str]] = {}
+    for key, value in _pairs(item or [], "item").items():
+        lines.setdefault(int(key) if key.isdigit() else 0, {})["item"] = value
+    for key, value in _pairs(category or [], "category").items():
+        lines.setdefault(int(key) if key.isdigit() else 0, {})["category"] = value
+    got = run(
+        lambda: review.correct(
+            uow(), company, invoice_id, changes, supplier=supplier, order=order, line_items=lines or None
+        )
+    )
+    if fmt == "json":
+        _line(got)
+    else:
+        _print_review(got)
+
+
+@intake_app.command("accept")
+def accept_cmd(invoice_id: int, company: CompanyRequired, fmt: Fmt = "table") -> None:
+    """确认发票: accept a queued invoice; it becomes a draft vendor bill."""
+    from yecai.intake import review
+
+    got = run(lambda: review.accept(uow(), company, invoice_id))
+    if fmt == "json":
+        _line(got)
+    else:
+        _print_review(got)
+
+
+@intake_app.command("reject")
+def reject_cmd(
+    invoice_id: int,
+    company: CompanyRequired,
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit log)")] = "",
+    fmt: Fmt = "table",
+) -> None:
+    """退回发票: reject a queued invoice (it may be taken in again)."""
+    from yecai.intake import review
+
+    got = run(lambda: review.reject(uow(), company, invoice_id, reason))
+    if fmt == "json":
+        _line(got)
+    else:
+        console.print(_("Invoice #{id} rejected", id=got["id"]))
+
+
+@intake_app.command("set-tax-id")
+def set_tax_id_cmd(tax_id: str, company: CompanyRequired) -> None:
+    """本公司税号: record the company's own 统一社会信用代码 (checked on every invoice's buyer)."""
+    from yecai.intake import review
+
+    got = run(lambda: review.set_company_tax_id(uow(), company, tax_id))
+    console.print(_("Tax id of {company}: {tax_id}", company=got["company"], tax_id=got["tax_id"]))
 
 
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:

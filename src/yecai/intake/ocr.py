@@ -58,12 +58,38 @@ def image_kind(data: bytes) -> str | None:
     return None
 
 
+def header_size(data: bytes, kind: str) -> tuple[int, int] | None:
+    """(width, height) as the header declares them, read without any decoding."""
+    if kind == "png":
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    i = 2
+    for _ in range(1000):  # JPEG: walk the segments to the frame header (SOFn)
+        if i + 9 > len(data) or data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:
+            i += 1
+            continue
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(data[i + 5 : i + 7], "big")
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
 def check_image(data: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     """Refuse a hostile image before decoding it; returns (width, height) from the header."""
     check_size(data, limits)
     kind = image_kind(data)
     if kind is None:
         raise MalformedImage(detail="unknown format")
+    declared = header_size(data, kind)
+    if declared is None:
+        raise MalformedImage(detail=f"no {kind} image header")
+    w, h = declared
+    if w * h > IMAGE_PIXELS_MAX or max(w, h) > IMAGE_SIDE_PX_MAX:
+        raise ImageTooLarge(width=w, height=h, limit=IMAGE_PIXELS_MAX, side=IMAGE_SIDE_PX_MAX)
     from PIL import Image, UnidentifiedImageError
 
     try:

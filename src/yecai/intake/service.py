@@ -51,9 +51,12 @@ def read_invoice(data: bytes, name: str = "", limits: Limits = DEFAULT_LIMITS) -
 
 
 def company_tax_id(uow: UnitOfWork, company_code: str) -> str:
-    """The company's own 统一社会信用代码 when one is on record (settings 'tax_id'), else ''."""
+    """The company's own 统一社会信用代码 when one is on record (master data, else the older
+    settings 'tax_id'), else ''."""
     with uow:
         company = uow.company(company_code, Perm.COMPANY_VIEW)
+        if company.tax_id:
+            return str(company.tax_id)
         settings = json.loads(company.settings_json or "{}")
         return str(settings.get("tax_id") or "")
 
