@@ -5,7 +5,8 @@ WEBOPS: product P (电机) from steel R1 (2 kg/unit, 5 % scrap) and a housing R2
 W1, finished goods in W2. Work orders in each state (draft, released with an issue, labour,
 overhead and a partial receipt, closed), expense claims (draft, approved, paid), stock counts
 (draft, confirmed), and a sale of P delivered, invoiced, partly returned and credited.
-WEBAVG: item A on 月末一次加权平均 with December receipts and a transfer waiting for the cost run.
+WEBAVG: item A on 月末一次加权平均 with December receipts, a transfer and a delivery waiting for the
+cost run.
 """
 
 from __future__ import annotations
@@ -179,5 +180,16 @@ def build_ops_company(
         )
     inventory_docs.create_transfer(
         uow(), avg_code, from_warehouse="W1", to_warehouse="W2", day=D("2025-12-20"), lines=[("A", "50")]
+    )
+    md.create_party(uow(), avg_code, "customer", code="C1", name="华东机电公司")
+    so = sales.create_order(
+        uow(),
+        avg_code,
+        customer="C1",
+        day=D("2025-12-21"),
+        lines=[{"item": "A", "qty": "30", "unit_price": "20"}],
+    )
+    sales.create_delivery(
+        uow(), avg_code, order_id=so["id"], day=D("2025-12-22"), warehouse="W1", confirm=True
     )
     return out

@@ -18,7 +18,7 @@ from yecai.core.errors import YecaiError
 from yecai.core.i18n import N_, gettext
 
 # The parameters whose values are vocabulary words, never data.
-VOCABULARY_PARAMS = ("status", "action", "what", "permission")
+VOCABULARY_PARAMS = ("status", "action", "what", "permission", "costing", "cause", "kind")
 
 WORDS: dict[str, str] = {
     # statuses of vouchers and documents
@@ -59,6 +59,11 @@ WORDS: dict[str, str] = {
     "action|reject": N_("action|reject"),
     "action|release": N_("action|release"),
     "action|process": N_("action|process"),
+    "action|close": N_("action|close"),
+    "action|allocate overhead to": N_("action|allocate overhead to"),
+    "action|issue materials to": N_("action|issue materials to"),
+    "action|collect costs on": N_("action|collect costs on"),
+    "action|receive finished goods from": N_("action|receive finished goods from"),
     # what was not found or already exists
     "what|account": N_("what|account"),
     "what|user": N_("what|user"),
@@ -82,6 +87,13 @@ WORDS: dict[str, str] = {
     "what|receipt line": N_("what|receipt line"),
     "what|output tax code": N_("what|output tax code"),
     "what|input tax code": N_("what|input tax code"),
+    # costing methods, stock-count causes, cost elements
+    "costing|moving_average": N_("costing|moving_average"),
+    "costing|monthly_average": N_("costing|monthly_average"),
+    "cause|management": N_("cause|management"),
+    "cause|abnormal": N_("cause|abnormal"),
+    "kind|labour": N_("kind|labour"),
+    "kind|overhead": N_("kind|overhead"),
     # permissions (security.domain.Perm values)
     "permission|company.view": N_("permission|company.view"),
     "permission|company.manage": N_("permission|company.manage"),

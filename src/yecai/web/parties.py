@@ -56,7 +56,7 @@ KIND_LABELS = {"stock": N_("Stock item"), "service": N_("Service")}
 ENTITY = {
     "customers": ("customer", N_("Customers"), N_("Customer")),
     "suppliers": ("supplier", N_("Suppliers"), N_("Supplier")),
-    "items": ("item", N_("Items"), N_("Item")),
+    "items": ("item", N_("Items"), N_("goods|Item")),
     "warehouses": ("warehouse", N_("Warehouses"), N_("Warehouse")),
 }
 

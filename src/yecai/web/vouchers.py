@@ -30,7 +30,12 @@ LINES_INITIAL = 4
 LIST_PAGE_SIZE = 50
 DIM_CHOICES_MAX = 1000  # datalist entries per dimension; beyond that people type the code
 STATUSES = ("draft", "reviewed", "posted", "void")
-STATUS_LABELS = {"draft": N_("Draft"), "reviewed": N_("Reviewed"), "posted": N_("Posted"), "void": N_("Void")}
+STATUS_LABELS = {
+    "draft": N_("Draft"),
+    "reviewed": N_("Reviewed"),
+    "posted": N_("voucher|Posted"),
+    "void": N_("Void"),
+}
 DIM_LABELS = {
     "customer": N_("Customer"),
     "supplier": N_("Supplier"),
