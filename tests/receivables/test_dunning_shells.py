@@ -194,6 +194,8 @@ def test_cli_policy_run_and_timeline(
     assert msg["Subject"].startswith("Payment reminder (友好提醒): CNY 1,130.00 overdue")
     assert inv["no"] in msg.get_content() and "2 days overdue" in msg.get_content()
 
+    listed = json.loads(ok("receivables", "dunning", "customers", "-c", b.company, "--format", "json"))
+    assert [(c["customer"], c["level"], c["email"]) for c in listed] == [("C1", 1, "ap@huadong.example.cn")]
     events = json.loads(
         ok("receivables", "dunning", "timeline", "-c", b.company, "--customer", "C1", "--format", "json")
     )

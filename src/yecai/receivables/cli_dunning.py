@@ -270,6 +270,26 @@ def dispute_cmd(
     console.print(_("Dispute recorded"))
 
 
+@dunning_app.command("customers")
+def customers_cmd(company: Company, fmt: Format = "table", out: Out = None) -> None:
+    """Customers with a dunning state: level, address, promise, disputes."""
+    rows = run(lambda: dunning.list_customers(uow(), company))
+    view = [
+        {
+            **c,
+            "promise": f"{c['promise']['amount']} @ {c['promise']['date']}" if c["promise"] else "",
+            "disputes": ", ".join(d["doc_no"] or "*" for d in c["disputes"]),
+        }
+        for c in rows
+    ]
+    write_rows(
+        view,
+        ("customer", "name", "policy", "level", "cycle", "email", "language", "promise", "disputes"),
+        _check_format(fmt),
+        out=out,
+    )
+
+
 @dunning_app.command("timeline")
 def timeline_cmd(company: Company, customer: Customer, fmt: Format = "table", out: Out = None) -> None:
     """The customer's dunning history, newest first."""

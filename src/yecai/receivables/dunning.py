@@ -12,6 +12,8 @@ The run (``run``) works in two steps:
 2. the e-mails and webhooks (new ones, and earlier ones that failed) are sent after that commit,
    each result recorded in its own small transaction. A failure stays in the queue as ``failed``
    and is tried again by the next run (at most ``ATTEMPTS_MAX`` times), never silently lost.
+   Delivery is at least once: a crash between a server's "accepted" and our record of it means
+   the next run sends that letter again (a duplicate reminder is better than a lost one).
 
 A customer's cycle ends when nothing is overdue (paid, credited): its level returns to 0, what is
 still queued is cancelled, and the next overdue invoice starts a new cycle at level 1. A dispute
