@@ -251,10 +251,32 @@ def ocr_page(img: Any, page: int = 0) -> PageRead:
     return PageRead(boxes, skew, noise, img.width, img.height)
 
 
+GENERIC_CONFIDENCE = 0.6  # keyword rules over OCR text of a foreign invoice: always reviewed
+
+
 def _read_pages(pages: list[PageRead]) -> Invoice:
+    """A Chinese VAT invoice by its labels and columns; anything else (an English, French or
+    German invoice) by the keyword rules of the PDF reader over the OCR text, trusted less."""
+    from dataclasses import replace
+
+    from yecai.intake import pdftext
+    from yecai.intake.ocr_fields import normalise, rows_of
+
     boxes = [b for p in pages for b in p.boxes]
     quality = min(quality_of(p.skew_deg, p.noise) for p in pages) if pages else 0.0
-    return invoice_from_boxes(boxes, quality=quality)
+    try:
+        return invoice_from_boxes(boxes, quality=quality)
+    except NoInvoiceData:
+        if not boxes:
+            raise
+    text = "\n".join(" ".join(normalise(b.text) for b in row) for row in rows_of(boxes))
+    inv = pdftext.generic(text)
+    conf = {
+        k: round(min(inv.field_confidence.get(k, GENERIC_CONFIDENCE), GENERIC_CONFIDENCE) * quality, 3)
+        for k in ("invoice_type", "invoice_number", "issue_date", "seller_name", "total_net", "total_tax",
+                  "total_with_tax", "currency")
+    }  # fmt: skip
+    return replace(inv, source="ocr", field_confidence=conf)
 
 
 def read_image_invoice(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Invoice:
