@@ -40,6 +40,7 @@ ROUTERS = (
     "yecai.web.intake_review",
     "yecai.intake.api_etl",
     "yecai.web.imports",
+    "yecai.web.taxexport",
     "yecai.web.app",
 )
 

@@ -104,6 +104,7 @@ def _register_groups() -> None:
         "yecai.receivables.cli",
         "yecai.intake.cli",
         "yecai.intake.cli_etl",
+        "yecai.intake.cli_taxexport",
         "yecai.analytics.cli",
     ):
         importlib.import_module(mod).register(app, voucher_app)

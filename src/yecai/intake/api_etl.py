@@ -14,12 +14,12 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Request, UploadFile
+from fastapi import APIRouter, FastAPI, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from yecai.api.deps import UoW
 from yecai.core.errors import YecaiError
-from yecai.intake import etl
+from yecai.intake import etl, taxexport
 from yecai.masterdata.api_import import _saved
 
 router = APIRouter(prefix="/api/companies/{company}/imports", tags=["import"])
@@ -139,5 +139,29 @@ def set_code(company: str, body: CodeIn, uow: UoW) -> dict[str, str]:
     )
 
 
+tax_router = APIRouter(prefix="/api/companies/{company}/tax", tags=["tax"])
+MEDIA = {
+    ".xml": "application/xml",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@tax_router.get("/invoices-export")
+def tax_export(
+    company: str,
+    uow: UoW,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    format: str = "kp-xml",
+) -> Response:
+    """Posted sales invoices in the import format of the invoicing software (kp-xml | sdp-xlsx)."""
+    data, _n, suffix = taxexport.export(uow, company, format, start, end)
+    name = f"{company}-invoices-{start.isoformat()}-{end.isoformat()}{suffix}"
+    return Response(
+        data, media_type=MEDIA[suffix], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 def register(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(tax_router)

@@ -62,6 +62,9 @@ SECTION_TABS["inventory"] += (
     ),
 )
 SECTION_TABS["production"] += (NavItem("bom", N_("Bills of materials"), "/production/boms", DOCS_READ),)
+SECTION_TABS["sales"] += (
+    NavItem("tax_export", N_("Export to invoicing software"), "/sales/tax-export", (Perm.EXPORT,)),
+)
 SECTION_TABS["masterdata"] = (
     NavItem("customer", N_("Customers"), "/masterdata/customers", MASTER_READ),
     NavItem("supplier", N_("Suppliers"), "/masterdata/suppliers", MASTER_READ),
