@@ -7,21 +7,26 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from yecai.ledger import service as ledger
+from yecai.ledger.domain import LineDraft, VoucherDraft
 from yecai.security import service as security
 from yecai.store.db import Database
 from yecai.store.uow import UnitOfWork
+from yecai.web.docforms import FORMS
 from yecai.web.doclist import KINDS
 from yecai.web.documents import PREVIEWS
 from yecai.web.pages import CHART_MONTHS
 
 from .conftest import DEMO
 from .docs_fixture import DocsCompany
+from .ops_fixture import OpsCompany
 
 pytestmark = pytest.mark.xdist_group("web")
 PAGE_MS_MAX = 300
@@ -121,6 +126,8 @@ def document_pages(docs: DocsCompany) -> list[str]:
     last = {k: v[-1] for k, v in docs.ids.items()}
     urls = ["/"]
     for kind in KINDS.values():
+        if kind.key not in docs.ids:  # production, claims, counts, returns: operations_pages
+            continue
         urls += [
             kind.url,
             f"{kind.url}?status={kind.statuses[0]}&period=2025-06&text=2025",
@@ -185,3 +192,67 @@ def test_document_lists_do_not_query_per_row(
                 assert client.get(url).status_code == 200
             counts[url] = len(statements)
         assert len(set(counts.values())) == 1, counts
+
+
+def operations_pages(ops: OpsCompany) -> list[str]:
+    urls = [
+        "/production/boms",
+        f"/production/boms/{ops.ids['bom'][0]}",
+        "/production/boms/new",
+        "/inventory/counts/new?warehouse=W1",
+        "/inventory/costing?period=2025-12",
+    ]
+    for key in ("work_order", "expense_claim", "stock_count", "sales_return", "sales_credit_note"):
+        kind = KINDS[key]
+        urls += [kind.url, f"{kind.url}?period=2025-12&text=2025"]
+        urls += [f"{kind.url}/{i}" for i in ops.ids[key]]
+        if key in FORMS:
+            urls.append(f"{kind.url}/new")
+    urls += [
+        f"/sales/deliveries/{ops.ids['sales_delivery'][0]}",
+        f"/sales/invoices/{ops.ids['sales_invoice'][0]}",
+    ]
+    return urls
+
+
+def test_operations_pages_are_fast_and_issue_bounded_queries(
+    ops_login: Callable[..., TestClient],
+    ops_company: OpsCompany,
+    login: Callable[[str], TestClient],
+    web_db: Database,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """Production, expense claims, counts, costing, returns (WEBOPS) and editing a draft voucher
+    (WEBDEMO): each under 300 ms with a bounded number of queries."""
+    admin = UnitOfWork(web_db, security.actor_for(web_db, "admin", source="test"))
+    draft = ledger.create_voucher(
+        admin,
+        DEMO,
+        VoucherDraft(
+            date=date(2025, 12, 30),
+            lines=(
+                LineDraft("性能测试", "100201", debit=Decimal("10")),
+                LineDraft("性能测试", "6001", credit=Decimal("10")),
+            ),
+        ),
+    )
+    report = []
+    for client, urls in (
+        (ops_login("finance_manager"), operations_pages(ops_company)),
+        (login("finance_manager"), [f"/vouchers/{draft.id}/edit"]),
+    ):
+        for url in urls:
+            assert client.get(url).status_code == 200, url
+            times = []
+            for _ in range(3):
+                with counting(web_db) as statements:
+                    t0 = time.perf_counter()
+                    r = client.get(url)
+                    times.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200, url
+            ms = statistics.median(times)
+            report.append(f"{ms:6.1f} ms {len(statements):3d} queries  {url}")
+            assert ms < PAGE_MS_MAX, f"{url} took {ms:.0f} ms"
+            assert len(statements) <= DOC_QUERIES_MAX, f"{url} issued {len(statements)} queries"
+    record_property("operations_page_timings", "\n".join(report))
+    print("\n" + "\n".join(report))
