@@ -34,10 +34,13 @@ def _token(client: TestClient) -> dict[str, str]:
 def test_api_submit_correct_accept_and_duplicate(
     db: Database, admin: Actor, company: str, client: TestClient
 ) -> None:
-    review.set_company_tax_id(UnitOfWork(db, admin), company, b.BUYER_ID)
     base = f"/api/companies/{company}/intake/invoices"
     assert client.get(base).status_code == 401
     h = _token(client)
+    r = client.put(f"/api/companies/{company}/tax-id", headers=h, json={"tax_id": b.BUYER_ID[:-1] + "0"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "masterdata.invalid_tax_id"
+    r = client.put(f"/api/companies/{company}/tax-id", headers=h, json={"tax_id": b.BUYER_ID})
+    assert r.status_code == 200 and r.json()["tax_id"] == b.BUYER_ID
     bad_words = b.sdp_xml(words="壹仟圆整").encode()
     r = client.post(base, headers=h, files={"file": ("sdp.xml", bad_words, "application/xml")})
     assert r.status_code == 200, r.text

@@ -170,5 +170,18 @@ def invoice_reject(company: str, invoice_id: int, body: RejectIn, uow: UoW) -> d
     return review.reject(uow, company, invoice_id, body.reason)
 
 
+class TaxIdIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tax_id: str = Field(max_length=20, description="The company's own 统一社会信用代码 (18 characters)")
+
+
+@router.put("/companies/{company}/tax-id")
+def company_tax_id_set(company: str, body: TaxIdIn, uow: UoW) -> dict[str, str]:
+    """Record the company's own tax id: every invoice's buyer is checked against it."""
+    from yecai.intake import review
+
+    return review.set_company_tax_id(uow, company, body.tax_id)
+
+
 def register(app: FastAPI) -> None:
     app.include_router(router)

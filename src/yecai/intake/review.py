@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from yecai.core.errors import NotFound, YecaiError
@@ -590,7 +591,12 @@ def submit(
             )
             _index_fields(row, fields)
             s.add(row)
-            s.flush()
+            try:
+                s.flush()
+            except IntegrityError:  # the same invoice taken in by a concurrent request
+                raise dupes.DuplicateInvoice(
+                    number=row.number_key or "?", existing="?", field="invoice_number"
+                ) from None
             uow.audit(
                 "intake_invoice.submit",
                 "intake_invoice",
