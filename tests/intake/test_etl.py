@@ -205,3 +205,30 @@ def test_cli_preview_run_report_and_codes(
     bad = _write(tmp_path, "bad.csv", "存货编码,存货名称\nM3,\n")
     out = runner.invoke(app, ["import", "run", "item", str(bad), "--company", c])
     assert out.exit_code == 2 and "row 2" in out.output and "etl.required" in out.output
+
+
+def test_orders_from_another_system(db: Database, admin: Actor, tmp_path: Path) -> None:
+    from tests.sales.books import setup_books
+    from yecai.sales import service as sales
+
+    b = setup_books(db, admin, receipts=False)
+    etl.set_code(b.uow(), b.company, source="erp", kind="item", external_code="CP-001", code="A")
+    text = (
+        "单据号,单据日期,客户编码,存货编码,数量,含税单价,税率,备注\n"
+        'XS1,2025/3/5,C1,CP-001,"1,000",￥113.00,13%,首单\n'
+        "XS1,2025/3/5,C1,SV,1,10.6,6%,\n"
+        "XS2,2025年3月6日,C2,CP-001,2,226,13%,\n"
+        "XS3,2025-03-07,C9,CP-001,1,1,13%,\n"
+    )
+    f = _write(tmp_path, "销售订单.csv", text, "gbk")
+    r = etl.run(b.uow(), b.company, "sales_order", f, source="erp")
+    assert (r.imported, r.rejected) == (2, 1), r.problems
+    assert [(p.row, p.column) for p in r.problems] == [(5, "客户编码")]  # C9 is no customer
+    orders = sales.list_orders(b.uow(), b.company)
+    first = next(o for o in orders if o["no"] == r.created[0])  # XS1, the first order of the file
+    view = sales.get_order(b.uow(), b.company, first["id"])
+    assert [(ln["item"], ln["qty"], ln["tax_code"]) for ln in view["lines"]] == [
+        ("A", "1000", "OUT13"),
+        ("SV", "1", "OUT6"),
+    ]
+    assert view["total"] == "113010.60"

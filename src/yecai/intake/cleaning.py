@@ -174,6 +174,36 @@ KINDS: dict[str, tuple[FieldSpec, ...]] = {
         _f("employee", CODE, N_("Employee"), "职员 员工 职员编码 个人"),
     ),
 }
+
+
+def _order_fields(party: str, party_label: str, party_words: str, price_words: str) -> tuple[FieldSpec, ...]:
+    return (
+        _f("order_no", CODE, N_("Order number"), "单据号 订单号 单号 订单编号 单据编号", required=True),
+        _f("date", DATE, N_("Date"), "日期 单据日期 订单日期", required=True),
+        _f(f"{party}_code", CODE, party_label, party_words, required=True, maps_to=party),
+        _f(
+            "item_code",
+            CODE,
+            N_("Item"),
+            "存货编码 物料编码 商品编码 产品编码 货品编码 存货 物料",
+            required=True,
+            maps_to="item",
+        ),
+        _f("quantity", AMOUNT, N_("Quantity"), "数量", required=True),
+        _f("unit_price", AMOUNT, N_("Unit price"), price_words, required=True),
+        _f("tax_rate", RATE, N_("Tax rate"), "税率"),
+        _f("price_includes_tax", TEXT, N_("Prices include tax"), "是否含税 含税"),
+        _f("warehouse_code", CODE, N_("Warehouse"), "仓库 仓库编码"),
+        _f("remark", TEXT, N_("Remark"), "备注 摘要 说明"),
+    )
+
+
+KINDS["sales_order"] = _order_fields(
+    "customer", N_("Customer"), "客户 客户编码 客户代码", "单价 含税单价 无税单价 销售单价"
+)
+KINDS["purchase_order"] = _order_fields(
+    "supplier", N_("Supplier"), "供应商 供应商编码 供应商代码", "单价 含税单价 无税单价 采购单价"
+)
 # The party and item kinds carry their own noun in front of the synonyms: 客户编码, 供应商名称 …
 _KIND_PREFIXES = {"customer": ("客户",), "supplier": ("供应商", "厂商", "供货商"), "item": ("存货", "物料")}
 # What the code map translates: a kind's own code (customer, supplier, item, account) and the

@@ -9,7 +9,8 @@ shows exactly the errors the import would meet, and nothing is written. ``run`` 
 and writes; rows with a problem are left out (or, with ``all_or_nothing``, the whole file is).
 
 Kinds: customer, supplier, item, account (sub-accounts under a parent), opening (opening
-balances 期初余额, written as one draft voucher to review and post like any other).
+balances 期初余额, written as one draft voucher to review and post like any other), sales_order and
+purchase_order (rows with the same order number form one order, as in the order imports).
 
 With a ``source`` name, the column mapping and defaults are saved for that source, and every
 record created is entered in the source's code map (its code → yecai's code), so the next
@@ -23,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +62,8 @@ WRITE_PERMS = {
     "item": Perm.DIMENSION_MANAGE,
     "account": Perm.ACCOUNT_MANAGE,
     "opening": Perm.VOUCHER_CREATE,
+    "sales_order": Perm.VOUCHER_CREATE,
+    "purchase_order": Perm.VOUCHER_CREATE,
 }
 
 
@@ -486,6 +489,11 @@ def _import(
         if bad_rows:  # one voucher: a bad row rejects the whole of it
             units = []
             bad_rows = len(rows)
+    elif kind in ("sales_order", "purchase_order"):
+        units, order_pre, left_out = _order_units(company_code, kind, good, name)
+        pre += order_pre
+        bad_rows += left_out
+        actions = {"create": len(units)} if units else {}
     else:
         units, actions = _record_units(company_code, kind, source, good, existing, mapped_codes, columns)
     report.actions = actions
@@ -500,7 +508,8 @@ def _import(
     if all_or_nothing and pre:
         summary.dry_run = True  # nothing is written when any row has a problem
     mdi.run_import(uow, summary, units, pre, rejected_before=bad_rows, progress=progress)
-    report.problems = summary.issues
+    # the file's own column names in the report, not yecai's field names
+    report.problems = [replace(p, column=columns.get(p.column, p.column)) for p in summary.issues]
     report.problems_total = summary.issues_total
     report.rejected = summary.rejected
     report.imported = summary.imported if not summary.dry_run else 0
@@ -734,3 +743,30 @@ def _opening_units(
     locate = mdi.locate_by_field(dict(columns))
     unit = mdi.Unit("opening", tuple(mdi.Row(r.row, r.raw) for r in rows), write, locate)
     return [unit], {"create": 1}
+
+
+def _order_units(
+    company_code: str, kind: str, rows: list[CleanRow], file: str
+) -> tuple[list[mdi.Unit], list[ImportIssue], int]:
+    """Sales or purchase orders: rows with the same order number form one order, through the
+    order import's own grouping and checks (``sales.imports``); a tax rate becomes its tax code."""
+    from yecai.masterdata.domain import input_tax_code, output_tax_code
+    from yecai.sales.imports import build_order_units
+
+    party = "customer" if kind == "sales_order" else "supplier"
+    to_code = output_tax_code if party == "customer" else input_tax_code
+    canon: list[mdi.Row] = []
+    for r in rows:
+        cells = {k: v for k, v in r.values.items() if k != "tax_rate"}
+        cells["tax_code"] = to_code(Decimal(r.values["tax_rate"])) if r.values.get("tax_rate") else ""
+        canon.append(mdi.Row(r.row, cells))
+
+    if party == "customer":
+        from yecai.sales import service as docs
+    else:
+        from yecai.purchasing import service as docs  # type: ignore[no-redef]
+
+    def create(u: UnitOfWork, kw: dict[str, Any]) -> dict[str, Any]:
+        return dict(docs.create_order(u, company_code, **kw))
+
+    return build_order_units(canon, file=file, party=party, create=create, confirm=None)

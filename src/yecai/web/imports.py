@@ -38,6 +38,8 @@ KIND_LABELS = {
     "item": N_("Items"),
     "account": N_("Accounts"),
     "opening": N_("Opening balances"),
+    "sales_order": N_("Sales orders"),
+    "purchase_order": N_("Purchase orders"),
 }
 IMPORT_PERMS = (Perm.DIMENSION_MANAGE, Perm.ACCOUNT_MANAGE, Perm.VOUCHER_CREATE)
 
