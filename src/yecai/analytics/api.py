@@ -49,9 +49,12 @@ def evaluation(
     end: dt.date | None = None,
     rules: bool = False,
     grace_days: Grace = GRACE_DAYS,
+    refit_days: Annotated[int | None, Query(ge=1, le=366)] = None,
 ) -> dict[str, Any]:
     """AUC, Brier score and reliability by decile on a chronological split of the history."""
-    ev = service.evaluation(uow, company, cutoff=cutoff, end=end, grace_days=grace_days, rules_only=rules)
+    ev = service.evaluation(
+        uow, company, cutoff=cutoff, end=end, grace_days=grace_days, rules_only=rules, refit_days=refit_days
+    )
     return service.evaluation_view(ev)
 
 

@@ -194,6 +194,9 @@ def evaluate_cmd(
     ] = None,
     end: Annotated[str | None, typer.Option("--end", help="Outcomes as known on this day")] = None,
     rules: Annotated[bool, typer.Option("--rules", help="Judge the cold-start rules instead")] = False,
+    refit_days: Annotated[
+        int | None, typer.Option("--refit-days", min=1, help="Refit every N days after the cutoff, pooled")
+    ] = None,
     grace_days: Grace = GRACE_DAYS,
 ) -> None:
     """AUC and calibration (Brier score, reliability by decile) of the late-payment model on a
@@ -206,6 +209,7 @@ def evaluate_cmd(
             end=_day(end, "--end"),
             grace_days=grace_days,
             rules_only=rules,
+            refit_days=refit_days,
         )
     )
     typer.echo(json.dumps(service.evaluation_view(ev), ensure_ascii=False, indent=2))

@@ -222,6 +222,7 @@ def evaluation(
     end: date | None = None,
     grace_days: int = GRACE_DAYS,
     rules_only: bool = False,
+    refit_days: int | None = None,
 ) -> Evaluation:
     """The model fitted on what was known at ``cutoff`` (default: two thirds into the invoices'
     dates), judged on the invoices issued after it, with outcomes as known at ``end``."""
@@ -234,7 +235,9 @@ def evaluation(
             cutoff = days[len(days) * 2 // 3] if days else last
         if cutoff >= last:
             raise InvalidCutoff(cutoff=cutoff.isoformat(), end=last.isoformat(), field="cutoff")
-        return evaluate(history.invoices, cutoff, last, grace_days, rules_only=rules_only)
+        return evaluate(
+            history.invoices, cutoff, last, grace_days, rules_only=rules_only, refit_days=refit_days
+        )
 
 
 # --- cash-flow forecast ----------------------------------------------------------------------------

@@ -45,6 +45,7 @@ DEFAULT_SPREAD: tuple[int, ...] = (
     20,
 )  # days around the expected delay, before any history
 TOP_FACTORS = 3
+C_REGULARIZATION = 0.3  # inverse strength of the L2 penalty on standardized features
 AFTER_OVERDUE = (3, 7, 14, 21, 30, 45)  # when nothing in the spread is still ahead: days from today
 
 
@@ -85,6 +86,8 @@ class Scorer(Protocol):
 
     def predict(self, row: FeatureRow) -> tuple[float, float]: ...
 
+    def predict_many(self, rows: Sequence[FeatureRow]) -> list[tuple[float, float]]: ...
+
     def contributions(self, row: FeatureRow) -> dict[str, float]: ...
 
 
@@ -121,7 +124,7 @@ class LogisticModel:
         self.std = np.where(std > 1e-9, std, 1.0)
         z = (x - self.mean) / self.std
         y = np.array([1 if e.late else 0 for e in data])
-        self.clf = LogisticRegression(C=1.0, max_iter=1000).fit(z, y)
+        self.clf = LogisticRegression(C=C_REGULARIZATION, max_iter=1000).fit(z, y)
         paid = [i for i, e in enumerate(data) if e.days_late is not None]
         days = np.array([_clip(data[i].days_late or 0) for i in paid], dtype=float)
         self.reg = Ridge(alpha=1.0).fit(z[paid], days) if len(paid) >= 2 else None
@@ -138,6 +141,15 @@ class LogisticModel:
         p = float(self.clf.predict_proba(z)[0, 1])
         d = float(self.reg.predict(z)[0]) if self.reg is not None else self.fallback_days
         return p, _clip(d)
+
+    def predict_many(self, rows: Sequence[FeatureRow]) -> list[tuple[float, float]]:
+        """One call into scikit-learn for all rows (a call per row costs more than the maths)."""
+        if not rows:
+            return []
+        z = (np.array([r.values for r in rows], dtype=float) - self.mean) / self.std
+        ps = self.clf.predict_proba(z)[:, 1]
+        ds = self.reg.predict(z) if self.reg is not None else np.full(len(rows), self.fallback_days)
+        return [(float(p), _clip(float(d))) for p, d in zip(ps, ds, strict=True)]
 
     def contributions(self, row: FeatureRow) -> dict[str, float]:
         z = self._z(row)[0]
@@ -165,6 +177,9 @@ class RulesModel:
         if row.facts["overdue_n"] > 0:  # other invoices overdue now: this one is likely to wait too
             p = 1 - (1 - p) * 0.5
         return p, _clip(d)
+
+    def predict_many(self, rows: Sequence[FeatureRow]) -> list[tuple[float, float]]:
+        return [self.predict(r) for r in rows]
 
     def contributions(self, row: FeatureRow) -> dict[str, float]:
         out = {name: 0.0 for name in FEATURES}
@@ -290,7 +305,7 @@ def score_open(
     """Every invoice issued by ``as_of`` and not paid in full on it, scored with what is known
     on ``as_of``. An invoice already beyond due + grace is late for certain; its payment date is
     drawn only from the part of the spread still ahead of ``as_of``."""
-    out: list[Score] = []
+    todo: list[tuple[InvoiceFact, int, FeatureRow]] = []
     for history in by_customer(invoices).values():
         for i, inv in enumerate(history):
             if inv.day > as_of:
@@ -301,33 +316,33 @@ def score_open(
             others = history[max(0, i - 2 * HISTORY_MAX) : i] + [
                 f for f in history[i + 1 :] if f.day <= as_of
             ]
-            row = features(inv, others, as_of, priors, grace_days)
-            p, days = scorer.predict(row)
-            overdue = (as_of - inv.due).days
-            offsets = tuple(o for o in (int(round(days + r)) for r in scorer.residuals) if o > overdue)
-            if not offsets:
-                offsets = tuple(overdue + k for k in AFTER_OVERDUE)
-            factors = explain(scorer, row)
-            if overdue > grace_days:
-                p = 1.0
-                factors = (
-                    Factor(
-                        "overdue", N_("Already {days} days past the due date"), {"days": str(overdue)}, 99.0
-                    ),
-                    *factors[: TOP_FACTORS - 1],
-                )
-            expected = sum(offsets) / len(offsets)
-            out.append(
-                Score(
-                    invoice=inv,
-                    open_minor=open_minor,
-                    p_late=p,
-                    expected_days_late=expected,
-                    expected_date=inv.due + timedelta(days=round(expected)),
-                    offsets=offsets,
-                    factors=factors,
-                    method=scorer.method,
-                )
+            todo.append((inv, open_minor, features(inv, others, as_of, priors, grace_days)))
+    out: list[Score] = []
+    predictions = scorer.predict_many([row for _inv, _open, row in todo])
+    for (inv, open_minor, row), (p, days) in zip(todo, predictions, strict=True):
+        overdue = (as_of - inv.due).days
+        offsets = tuple(o for o in (int(round(days + r)) for r in scorer.residuals) if o > overdue)
+        if not offsets:
+            offsets = tuple(overdue + k for k in AFTER_OVERDUE)
+        factors = explain(scorer, row)
+        if overdue > grace_days:
+            p = 1.0
+            factors = (
+                Factor("overdue", N_("Already {days} days past the due date"), {"days": str(overdue)}, 99.0),
+                *factors[: TOP_FACTORS - 1],
             )
+        expected = sum(offsets) / len(offsets)
+        out.append(
+            Score(
+                invoice=inv,
+                open_minor=open_minor,
+                p_late=p,
+                expected_days_late=expected,
+                expected_date=inv.due + timedelta(days=round(expected)),
+                offsets=offsets,
+                factors=factors,
+                method=scorer.method,
+            )
+        )
     out.sort(key=lambda s: (-s.p_late, s.expected_date, s.invoice.no))
     return out
