@@ -232,3 +232,56 @@ def test_orders_from_another_system(db: Database, admin: Actor, tmp_path: Path) 
         ("SV", "1", "OUT6"),
     ]
     assert view["total"] == "113010.60"
+
+
+def test_receipts_payments_and_expense_claims(db: Database, admin: Actor, tmp_path: Path) -> None:
+    from tests.sales.books import setup_books
+    from yecai.expenses import service as expenses
+    from yecai.sales import service as sales
+
+    b = setup_books(db, admin)
+    o = sales.create_order(
+        b.uow(),
+        b.company,
+        customer="C1",
+        day=date(2025, 3, 3),
+        lines=[{"item": "A", "qty": "2", "unit_price": "113"}],
+    )
+    sales.create_delivery(b.uow(), b.company, order_id=o["id"], day=date(2025, 3, 4), warehouse="W1")
+    inv = sales.create_invoice(b.uow(), b.company, customer="C1", day=date(2025, 3, 5), orders=[o["id"]])
+    f = _write(
+        tmp_path,
+        "收款.csv",
+        f'收款日期,客户编码,收款金额,发票号,结算方式\n2025-03-20,C1,100.00,{inv["no"]},电汇\n2025-03-21,C1,"1,000.00",{inv["no"]},\n',
+    )
+    r = etl.run(b.uow(), b.company, "sales_receipt", f)
+    assert (r.imported, r.rejected) == (1, 1)
+    assert [(p.row, p.code) for p in r.problems] == [(3, "sales.receipt_exceeds_invoice")]
+    assert sales.get_invoice(b.uow(), b.company, inv["id"])["open"] == "126.00"
+
+    ledger.add_dimension_values(
+        b.uow(), b.company, [("employee", "E1", "张三"), ("department", "D1", "行政部")]
+    )
+    f = _write(
+        tmp_path,
+        "报销.csv",
+        "报销单号,报销日期,报销人,部门,费用类别,报销金额,税额,发票类型,事由\n"
+        "BX1,2025-03-08,E1,D1,差旅费,530.00,30.00,专票,出差上海\n"
+        "BX1,2025-03-08,E1,D1,业务招待费,200,,普票,\n"
+        "BX2,2025-03-09,E1,D1,买飞机,10,,,\n",
+    )
+    r = etl.run(b.uow(), b.company, "expense_claim", f)
+    assert (r.imported, r.rejected) == (1, 1) and [(p.row, p.column) for p in r.problems] == [(4, "费用类别")]
+    claim = expenses.get_claim(
+        b.uow(), b.company, expenses.find_document_id(b.uow(), b.company, "expense_claim", r.created[0])
+    )
+    assert [(ln["category"], ln["total"], ln["invoice_type"]) for ln in claim["lines"]] == [
+        ("差旅费", "530.00", "special"),
+        ("业务招待费", "200.00", "ordinary"),
+    ]
+
+    # a payment goes through the payment service and meets its rules: nothing is billed yet
+    f = _write(tmp_path, "付款.csv", "付款日期,供应商编码,付款金额\n2025-03-22,S1,10\n2025-03-22,S9,10\n")
+    r = etl.preview(b.uow(), b.company, "purchase_payment", f)
+    assert r.rejected == 2 and {p.row for p in r.problems} == {2, 3}
+    assert all(p.code.startswith(("purchasing.", "not_found")) for p in r.problems), r.problems

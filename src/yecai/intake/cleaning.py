@@ -204,6 +204,45 @@ KINDS["sales_order"] = _order_fields(
 KINDS["purchase_order"] = _order_fields(
     "supplier", N_("Supplier"), "供应商 供应商编码 供应商代码", "单价 含税单价 无税单价 采购单价"
 )
+KINDS["sales_receipt"] = (
+    _f("date", DATE, N_("Date"), "日期 收款日期 到账日期 交易日期", required=True),
+    _f(
+        "customer",
+        CODE,
+        N_("Customer"),
+        "客户 客户编码 客户代码 付款单位编码",
+        required=True,
+        maps_to="customer",
+    ),
+    _f("amount", AMOUNT, N_("Amount"), "金额 收款金额 本次收款 到账金额", required=True),
+    _f("invoice_no", CODE, N_("Invoice"), "发票号 销售发票 发票单号 核销发票"),
+    _f("method", TEXT, N_("Method"), "方式 收款方式 结算方式"),
+)
+KINDS["purchase_payment"] = (
+    _f("date", DATE, N_("Date"), "日期 付款日期 交易日期", required=True),
+    _f(
+        "supplier",
+        CODE,
+        N_("Supplier"),
+        "供应商 供应商编码 供应商代码 收款单位编码",
+        required=True,
+        maps_to="supplier",
+    ),
+    _f("amount", AMOUNT, N_("Amount"), "金额 付款金额 本次付款", required=True),
+    _f("bill_no", CODE, N_("Vendor bill"), "采购发票 发票号 应付单号 核销单据"),
+    _f("method", TEXT, N_("Method"), "方式 付款方式 结算方式"),
+)
+KINDS["expense_claim"] = (
+    _f("claim_no", CODE, N_("Claim number"), "单据号 报销单号 单号 编号", required=True),
+    _f("date", DATE, N_("Date"), "日期 报销日期 单据日期", required=True),
+    _f("employee", CODE, N_("Employee"), "报销人 员工 员工编码 职员 职员编码", required=True),
+    _f("department", CODE, N_("Department"), "部门 部门编码", required=True),
+    _f("category", TEXT, N_("Category"), "费用类别 费用项目 类别 报销项目", required=True),
+    _f("amount", AMOUNT, N_("Amount"), "金额 报销金额 含税金额", required=True),
+    _f("tax", AMOUNT, N_("Tax"), "税额 进项税额 可抵扣税额"),
+    _f("invoice_type", TEXT, N_("Invoice type"), "发票类型 票据类型"),
+    _f("note", TEXT, N_("Note"), "备注 摘要 事由 说明"),
+)
 # The party and item kinds carry their own noun in front of the synonyms: 客户编码, 供应商名称 …
 _KIND_PREFIXES = {"customer": ("客户",), "supplier": ("供应商", "厂商", "供货商"), "item": ("存货", "物料")}
 # What the code map translates: a kind's own code (customer, supplier, item, account) and the

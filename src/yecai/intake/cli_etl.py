@@ -8,7 +8,8 @@
 * ``yecai import profiles`` / ``yecai import codes [--source S]`` list saved mappings and the code
   map; ``yecai import map-code --source S --kind customer EXTERNAL CODE`` adds to it.
 
-KIND: customer, supplier, item, account, opening, sales_order, purchase_order. The cleaning report CSV has the header
+KIND: customer, supplier, item, account, opening, sales_order, purchase_order, sales_receipt,
+purchase_payment, expense_claim. The cleaning report CSV has the header
 ``row,column,type,rule,before,after,message``.
 """
 
@@ -26,14 +27,28 @@ from yecai.cli.common import EXIT_ERROR, _, console, err_console, progress_bar, 
 from yecai.intake import etl
 from yecai.intake.cleaning import RULE_LABELS
 
-KINDS = ("customer", "supplier", "item", "account", "opening", "sales_order", "purchase_order")
+KINDS = (
+    "customer",
+    "supplier",
+    "item",
+    "account",
+    "opening",
+    "sales_order",
+    "purchase_order",
+    "sales_receipt",
+    "purchase_payment",
+    "expense_claim",
+)
 SHOWN_MAX = 50
 
 import_app = typer.Typer(
     no_args_is_help=True, help=_("Import from other systems, with cleaning and a preview")
 )
 Kind = Annotated[
-    str, typer.Argument(help="customer | supplier | item | account | opening | sales_order | purchase_order")
+    str,
+    typer.Argument(
+        help="customer | supplier | item | account | opening | sales_order | purchase_order | sales_receipt | purchase_payment | expense_claim"
+    ),
 ]
 File = Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]
 Company = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]

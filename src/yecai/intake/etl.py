@@ -10,7 +10,9 @@ and writes; rows with a problem are left out (or, with ``all_or_nothing``, the w
 
 Kinds: customer, supplier, item, account (sub-accounts under a parent), opening (opening
 balances 期初余额, written as one draft voucher to review and post like any other), sales_order and
-purchase_order (rows with the same order number form one order, as in the order imports).
+purchase_order (rows with the same order number form one order, as in the order imports),
+sales_receipt and purchase_payment (one per row, against the invoice or bill named), and
+expense_claim (draft claims; rows with the same claim number form one claim).
 
 With a ``source`` name, the column mapping and defaults are saved for that source, and every
 record created is entered in the source's code map (its code → yecai's code), so the next
@@ -64,6 +66,9 @@ WRITE_PERMS = {
     "opening": Perm.VOUCHER_CREATE,
     "sales_order": Perm.VOUCHER_CREATE,
     "purchase_order": Perm.VOUCHER_CREATE,
+    "sales_receipt": Perm.VOUCHER_CREATE,
+    "purchase_payment": Perm.VOUCHER_CREATE,
+    "expense_claim": Perm.VOUCHER_CREATE,
 }
 
 
@@ -494,6 +499,14 @@ def _import(
         pre += order_pre
         bad_rows += left_out
         actions = {"create": len(units)} if units else {}
+    elif kind in ("sales_receipt", "purchase_payment"):
+        units = _money_units(company_code, kind, good, columns)
+        actions = {"create": len(units)} if units else {}
+    elif kind == "expense_claim":
+        units, claim_pre, left_out = _claim_units(company_code, good, name, columns)
+        pre += claim_pre
+        bad_rows += left_out
+        actions = {"create": len(units)} if units else {}
     else:
         units, actions = _record_units(company_code, kind, source, good, existing, mapped_codes, columns)
     report.actions = actions
@@ -770,3 +783,158 @@ def _order_units(
         return dict(docs.create_order(u, company_code, **kw))
 
     return build_order_units(canon, file=file, party=party, create=create, confirm=None)
+
+
+_METHODS = {"": "bank", "bank": "bank", "cash": "cash", "银行": "bank", "转账": "bank", "电汇": "bank"}
+_METHODS.update({"银行转账": "bank", "网银": "bank", "承兑": "bank", "现金": "cash"})
+
+
+def _method(text: str) -> str:
+    return _METHODS.get(text.strip().lower(), text.strip())
+
+
+def _money_units(
+    company_code: str, kind: str, rows: list[CleanRow], columns: Mapping[str, str]
+) -> list[mdi.Unit]:
+    """Receipts (收款) or payments (付款): one per row, against an invoice/bill when one is named."""
+    units = []
+    for r in rows:
+        v = r.values
+
+        def write(u: UnitOfWork, v: dict[str, str] = v) -> str:
+            day = date.fromisoformat(v["date"])
+            if kind == "sales_receipt":
+                from yecai.sales import service as sales
+
+                inv = (
+                    sales.find_document_id(u, company_code, "sales_invoice", v["invoice_no"])
+                    if v.get("invoice_no")
+                    else None
+                )
+                doc = sales.create_receipt(
+                    u,
+                    company_code,
+                    customer=v["customer"],
+                    day=day,
+                    amount=v["amount"],
+                    invoice_id=inv,
+                    method=_method(v.get("method", "")),
+                )
+            else:
+                from yecai.purchasing import service as purchasing
+
+                bill = (
+                    purchasing.find_document_id(u, company_code, "vendor_bill", v["bill_no"])
+                    if v.get("bill_no")
+                    else None
+                )
+                doc = purchasing.create_payment(
+                    u,
+                    company_code,
+                    supplier=v["supplier"],
+                    day=day,
+                    amount=v["amount"],
+                    bill_id=bill,
+                    method=_method(v.get("method", "")),
+                )
+            return str(doc["no"])
+
+        cols = dict(columns)
+        cols.setdefault("id", columns.get("invoice_no") or columns.get("bill_no") or "id")
+        cols["invoice"] = columns.get("invoice_no", "invoice_no")
+        cols["bill"] = columns.get("bill_no", "bill_no")
+        units.append(mdi.Unit(str(r.row), (mdi.Row(r.row, r.raw),), write, _column_locator(cols)))
+    return units
+
+
+_INVOICE_TYPES = {
+    "": "none",
+    "none": "none",
+    "无": "none",
+    "无票": "none",
+    "special": "special",
+    "专票": "special",
+}
+_INVOICE_TYPES.update(
+    {"增值税专用发票": "special", "ordinary": "ordinary", "普票": "ordinary", "增值税普通发票": "ordinary"}
+)
+_INVOICE_TYPES.update({"电子普通发票": "ordinary", "数电专票": "special", "数电普票": "ordinary"})
+
+
+def _claim_units(
+    company_code: str, rows: list[CleanRow], file: str, columns: Mapping[str, str]
+) -> tuple[list[mdi.Unit], list[ImportIssue], int]:
+    """Expense claims (报销单, as drafts): rows with the same claim number form one claim; its date,
+    employee and department come from its first row and must not differ on the others."""
+    from yecai.sales.imports import InconsistentOrderRows
+
+    groups: dict[str, list[CleanRow]] = {}
+    for r in rows:
+        groups.setdefault(r.values["claim_no"], []).append(r)
+    units: list[mdi.Unit] = []
+    pre: list[ImportIssue] = []
+    left_out = 0
+    for key, group in groups.items():
+        head = group[0].values
+        errors = []
+        for r in group[1:]:
+            for f in ("date", "employee", "department"):
+                if r.values.get(f) != head.get(f):
+                    exc = InconsistentOrderRows(
+                        order_no=key,
+                        column=columns.get(f, f),
+                        found=r.values.get(f, ""),
+                        expected=head.get(f, ""),
+                    )
+                    errors.append(
+                        ImportIssue(
+                            file=file,
+                            row=r.row,
+                            column=columns.get(f, f),
+                            code=exc.code,
+                            message=exc.message(),
+                        )
+                    )
+        if errors:
+            pre += errors
+            left_out += 1
+            continue
+        lines = [
+            {
+                "category": r.values["category"],
+                "amount": r.values["amount"],
+                "tax": r.values.get("tax") or "0",
+                "invoice_type": _INVOICE_TYPES.get(
+                    r.values.get("invoice_type", "").strip().lower(), r.values.get("invoice_type", "")
+                ),
+                "note": r.values.get("note", ""),
+            }
+            for r in group
+        ]
+
+        def write(
+            u: UnitOfWork, head: dict[str, str] = head, lines: list[dict[str, Any]] = lines, key: str = key
+        ) -> str:
+            from yecai.expenses import service as expenses
+
+            doc = expenses.create_claim(
+                u,
+                company_code,
+                employee=head["employee"],
+                department=head["department"],
+                day=date.fromisoformat(head["date"]),
+                lines=lines,
+                note=key,
+            )
+            return str(doc["no"])
+
+        line_cols = {k: columns.get(k, k) for k in ("category", "amount", "tax", "invoice_type", "note")}
+        units.append(
+            mdi.Unit(
+                key,
+                tuple(mdi.Row(r.row, r.raw) for r in group),
+                write,
+                mdi.locate_by_field({**columns, **line_cols}),
+            )
+        )
+    return units, pre, left_out

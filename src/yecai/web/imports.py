@@ -40,6 +40,9 @@ KIND_LABELS = {
     "opening": N_("Opening balances"),
     "sales_order": N_("Sales orders"),
     "purchase_order": N_("Purchase orders"),
+    "sales_receipt": N_("Receipts"),
+    "purchase_payment": N_("Payments"),
+    "expense_claim": N_("Expense claims"),
 }
 IMPORT_PERMS = (Perm.DIMENSION_MANAGE, Perm.ACCOUNT_MANAGE, Perm.VOUCHER_CREATE)
 
