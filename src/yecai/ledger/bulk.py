@@ -53,6 +53,7 @@ from yecai.ledger.bulk_writer import (
     read_frame,
     read_state,
     write_frame,
+    write_ipc_stream,
 )
 from yecai.ledger.domain import DIMENSIONS, LINES_MAX, WORDS, LineDraft, ValidVoucher, VoucherDraft
 from yecai.ledger.importer import (
@@ -1079,10 +1080,19 @@ class _ProcessWriter:
         self.pending: list[_Plan] = []
 
     def submit(self, plan: _Plan) -> list[tuple[_Plan, str, str]]:
+        data = plan.data
+        # Column-wise rows (DataFrames) follow the frame as Arrow IPC streams written straight
+        # into the pipe: no copy into bytes, into marshal's buffer, and out again on the other side.
+        streams = [k for k in ("vouchers", "lines") if hasattr(data[k], "write_ipc_stream")]
         try:
-            write_frame(self.inp, marshal.dumps(plan.data))
+            write_frame(self.inp, marshal.dumps({**data, **dict.fromkeys(streams), "streams": streams}))
+            for k in streams:
+                write_ipc_stream(data[k], self.inp)
+            self.inp.flush()
         except OSError:
             pass  # the writer ended; its answer (or EOF) says why
+        for k in streams:
+            data[k] = None  # sent: let the chunk's memory go
         self.pending.append(plan)
         done = []
         while len(self.pending) >= IN_FLIGHT_MAX:

@@ -20,7 +20,6 @@ row-wise path of ``bulk``. Both must give the same result, row for row:
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -826,8 +825,9 @@ def plan_batch(
         sums = L.group_by("account_id", "period").agg(pl.col("debit").sum(), pl.col("credit").sum())
         balances = [[cid, a, p, d, c] for a, p, d, c in sums.sort("account_id", "period").iter_rows()]
     if ipc:
-        vouchers: Any = _ipc(vout)
-        lines: Any = _ipc(lout)
+        # sent to the writer process as Arrow IPC streams, written straight into its pipe
+        vouchers: Any = vout
+        lines: Any = lout
     else:
         vouchers, lines = vout.rows(), lout.rows()
     plan: _Plan = planner._finish(
@@ -848,9 +848,3 @@ def plan_batch(
     )
     plan.data["balances"] = balances
     return plan
-
-
-def _ipc(df: pl.DataFrame) -> bytes:
-    buf = io.BytesIO()
-    df.write_ipc_stream(buf, compat_level=pl.CompatLevel.oldest())
-    return buf.getvalue()

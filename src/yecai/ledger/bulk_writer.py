@@ -7,7 +7,9 @@ either as tuples or, from the columnar planner, as Arrow IPC streams, which the 
 inserts straight from C with the ADBC SQLite driver.
 
 Protocol of the writer process: the parent writes frames (8-byte little-endian length, then a
-marshal'ed plan) to its stdin; an empty frame or EOF ends it. For each plan the child answers on
+marshal'ed plan) to its stdin; an empty frame or EOF ends it. A plan whose ``streams`` names
+some of its row sets ("vouchers", "lines") is followed by those rows as Arrow IPC streams, in
+that order, written by polars straight into the pipe. For each plan the child answers on
 stdout with a frame (status, seq, reason): "ok" once committed, "conflict" when the ledger moved
 (the chunk is rolled back and every later plan is refused), "error" (then it stops).
 """
@@ -109,18 +111,28 @@ def insert_sql(table: str, columns: list[str], consts: dict[str, Any]) -> str:
     return f"INSERT INTO {table} ({','.join(names)}) VALUES ({','.join(values)})"
 
 
-def _rows_of_ipc(data: bytes) -> list[tuple[Any, ...]]:
+def write_ipc_stream(df: Any, out: IO[bytes]) -> None:
+    """Write a polars DataFrame to ``out`` as one Arrow IPC stream (read by ``read_ipc_stream``)."""
+    import polars as pl
+
+    df.write_ipc_stream(out, compat_level=pl.CompatLevel.oldest())
+
+
+def read_ipc_stream(inp: IO[bytes]) -> Any:
+    """The next Arrow IPC stream of ``inp`` as a pyarrow Table (reads exactly up to its end)."""
     import pyarrow as pa
 
-    table = pa.ipc.open_stream(data).read_all()
+    return pa.ipc.open_stream(inp).read_all()
+
+
+def _rows_of_table(table: Any) -> list[tuple[Any, ...]]:
     return list(zip(*(col.to_pylist() for col in table.columns), strict=True))
 
 
-def _ingest(cur: Any, table: str, columns: list[str], consts: dict[str, Any], data: bytes) -> None:
-    """Insert an Arrow IPC stream with the ADBC driver (the values are bound from C)."""
+def _ingest(cur: Any, table: str, columns: list[str], consts: dict[str, Any], t: Any) -> None:
+    """Insert an Arrow table with the ADBC driver (the values are bound from C)."""
     import pyarrow as pa
 
-    t = pa.ipc.open_stream(data).read_all()
     assert t.column_names == columns, (t.column_names, columns)
     n = t.num_rows
     for name, value in consts.items():
@@ -137,11 +149,11 @@ def _insert(cur: Any, plan: dict[str, Any], what: str, paramstyle: str, adbc: bo
     table = {"vouchers": "voucher", "lines": "voucher_line"}[what]
     columns, consts = plan[f"{what}_columns"], plan[f"{what}_consts"]
     rows = plan[what]
-    if isinstance(rows, bytes):
+    if not isinstance(rows, list):  # an Arrow table (column-wise plans)
         if adbc:
             _ingest(cur, table, columns, consts, rows)
             return
-        rows = _rows_of_ipc(rows)
+        rows = _rows_of_table(rows)
     cur.executemany(sql(insert_sql(table, columns, consts), paramstyle), rows)
 
 
@@ -305,6 +317,11 @@ def serve(db_path: str, inp: IO[bytes], out: IO[bytes]) -> None:
             if not raw:
                 break
             plan = marshal.loads(raw)
+            try:
+                for k in plan.get("streams", ()):
+                    plan[k] = read_ipc_stream(inp)
+            except Exception:  # the parent ended part-way through a chunk: nothing to write
+                break
             if refused:
                 write_frame(out, marshal.dumps(("conflict", plan["seq"], "an earlier chunk was refused")))
                 continue
