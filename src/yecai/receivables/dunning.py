@@ -858,7 +858,7 @@ def run(
                 try:
                     smtp = _smtp_settings(s, company)
                 except YecaiError as exc:  # recorded on each e-mail below, the rest goes on
-                    smtp = exc.render("en")
+                    smtp = exc.render(uow.actor.locale)
             plan.run_row.summary_json = json.dumps(
                 {"customers": len(result.customers), "to_send": len(sends)}, ensure_ascii=False
             )
@@ -866,7 +866,7 @@ def run(
     if dry_run:
         return result
     for n, item in enumerate(sends, start=1):
-        error = _deliver(item, smtp, company_code)
+        error = _deliver(item, smtp, company_code, uow.actor.locale)
         _record_delivery(uow, company_code, item, error, result.run_id, as_of)
         if error is None:
             result.sent += 1
@@ -877,13 +877,15 @@ def run(
     return result
 
 
-def _deliver(item: _Send, smtp: dunning_send.SmtpSettings | str | None, company_code: str) -> str | None:
+def _deliver(
+    item: _Send, smtp: dunning_send.SmtpSettings | str | None, company_code: str, locale: str
+) -> str | None:
     p = item.payload
     if "error" in p:  # decided while planning (no address …): recorded as a failed attempt
         return str(p["error"])
     if item.kind == dd.EMAIL:
         if smtp is None:
-            return SmtpNotConfigured(company=company_code).render("en")
+            return SmtpNotConfigured(company=company_code).render(locale)
         if isinstance(smtp, str):
             return smtp
         return dunning_send.send_email(
@@ -1251,7 +1253,7 @@ class _Planner:
                 "language": locale,
             }
             if not to:
-                out["error"] = NoEmailAddress(customer=cust.code).render("en")
+                out["error"] = NoEmailAddress(customer=cust.code).render(self.uow.actor.locale)
             return out
         if action.params.get("format") == "json":
             hook: dict[str, Any] = {
@@ -1295,7 +1297,7 @@ class _Planner:
             detail = self._do(a, action, cust, state, level, over)
         except YecaiError as exc:
             savepoint.rollback()
-            a.status, a.last_error = "failed", exc.render("en")[:500]
+            a.status, a.last_error = "failed", exc.render(self.uow.actor.locale)[:500]
             _event(
                 s,
                 self.uow,
@@ -1307,7 +1309,7 @@ class _Planner:
                 run=self.run_row,
                 as_of=self.as_of,
                 attempt=a.attempts,
-                error=exc.render("en"),
+                error=exc.render(self.uow.actor.locale),
                 code=exc.code,
             )
             return

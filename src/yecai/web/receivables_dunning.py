@@ -51,6 +51,47 @@ EVENT_LABELS = {
     "task_done": N_("Task done"),
     "task_reopened": N_("Task reopened"),
 }
+DETAIL_LABELS = {
+    "attempt": N_("Attempt"),
+    "to": N_("Recipients"),
+    "cc": N_("Cc"),
+    "subject": N_("Subject"),
+    "url": N_("Address"),
+    "error": N_("Error"),
+    "gave_up": N_("Given up"),
+    "level_name": N_("Level name"),
+    "previous": N_("Previous level"),
+    "skipped": N_("Levels skipped"),
+    "overdue": N_("Overdue"),
+    "oldest_days": N_("Oldest (days)"),
+    "items": N_("Invoices"),
+    "task": N_("Task"),
+    "title": N_("Title"),
+    "assignee": N_("Assignee"),
+    "due_date": N_("Due"),
+    "charge": N_("Charge"),
+    "voucher": N_("Voucher"),
+    "interest": N_("Interest"),
+    "fee": N_("Fee"),
+    "total": N_("Total"),
+    "before": N_("Limit before"),
+    "after": N_("Limit after"),
+    "reason": N_("Reason"),
+    "note": N_("Note"),
+    "doc_no": N_("Invoice"),
+    "date": N_("Date"),
+    "amount": N_("Amount"),
+    "promise": N_("Promise to pay"),
+    "email": N_("E-mail"),
+    "language": N_("Language"),
+    "policy": N_("Policy"),
+    "excluded": N_("Excluded"),
+    "still_on_credit_hold": N_("Still on credit hold"),
+    "charged": N_("Charged"),
+    "annual_rate": N_("Annual rate"),
+    "fixed_fee": N_("Fixed fee"),
+}
+HIDDEN_DETAILS = frozenset({"voucher_id", "code", "kind_of", "from", "customer", "status", "by", "task"})
 STATUS_LABELS = {"done": N_("Done"), "failed": N_("Failed"), "info": N_("Noted")}
 PAUSE_LABELS = {"dispute": N_("Disputed"), "promise": N_("Promise to pay")}
 
@@ -71,6 +112,8 @@ def _labels() -> dict[str, Any]:
         "event_labels": EVENT_LABELS,
         "status_labels": STATUS_LABELS,
         "pause_labels": PAUSE_LABELS,
+        "detail_labels": DETAIL_LABELS,
+        "hidden_details": HIDDEN_DETAILS,
     }
 
 
