@@ -11,7 +11,7 @@ import typer
 
 from yecai.cli.common import FORMATS, _, console, err_console, fail, run, uow, write_rows
 from yecai.core.errors import YecaiError
-from yecai.core.i18n import current_locale
+from yecai.core.i18n import N_, current_locale
 from yecai.receivables import aging, items, statements
 from yecai.receivables.service import InvalidDate
 from yecai.store.uow import UnitOfWork
@@ -35,6 +35,30 @@ ITEM_COLUMNS = (
     "open_amount",
     "status",
 )
+ITEM_HEADERS = {
+    "item_id": N_("Document"),
+    "kind": N_("Type"),
+    "customer_code": N_("Customer"),
+    "customer_name": N_("Name"),
+    "date": N_("Date"),
+    "due_date": N_("Due date"),
+    "days_overdue": N_("Days overdue"),
+    "currency": N_("Currency"),
+    "amount": N_("Amount"),
+    "applied_amount": N_("Applied"),
+    "open_amount": N_("Open amount"),
+    "status": N_("Status"),
+    "bucket": N_("Bucket"),
+}
+AGING_HEADERS = {
+    "name": N_("Name"),
+    "not_due": N_("Not due"),
+    "credits": N_("Unapplied credits"),
+    "balance": N_("Balance"),
+    "overdue": N_("Overdue"),
+    "overdue_ratio": N_("Overdue ratio"),
+    "dso": N_("DSO (days)"),
+}
 APPLICATION_COLUMNS = (
     "id",
     "kind",
@@ -98,7 +122,14 @@ def open_items_cmd(
     if fmt == "json":
         write_rows(rows, [*ITEM_COLUMNS, "applications"], fmt, out=out)
         return
-    write_rows(rows, ITEM_COLUMNS, fmt, out=out, title=_("Open items"))
+    write_rows(rows, ITEM_COLUMNS, fmt, out=out, title=_("Open items"), headers=_item_headers(fmt))
+
+
+def _item_headers(fmt: str, extra: tuple[str, ...] = ()) -> list[str] | None:
+    """Translated column headers for people (table, xlsx); CSV keeps the column names."""
+    if fmt not in ("table", "xlsx"):
+        return None
+    return [_(ITEM_HEADERS[c]) for c in (*ITEM_COLUMNS, *extra)]
 
 
 def aging_cmd(
@@ -131,7 +162,14 @@ def aging_cmd(
                 _reader(), company, as_of=day, basis=basis, buckets=buckets, by=by, key=drill, bucket=bucket
             )
         )
-        write_rows(rows, [*ITEM_COLUMNS, "bucket"], fmt, out=out, title=_("Open items"))
+        write_rows(
+            rows,
+            [*ITEM_COLUMNS, "bucket"],
+            fmt,
+            out=out,
+            title=_("Open items"),
+            headers=_item_headers(fmt, ("bucket",)),
+        )
         return
     result = run(
         lambda: aging.aging(
@@ -148,12 +186,23 @@ def aging_cmd(
     if fmt == "json":
         write_rows([result], list(result), fmt, out=out)
         return
+    columns = aging.flat_columns(result)
+    headers = None
+    if fmt in ("table", "xlsx"):
+        by_label = {
+            "customer": N_("Customer"),
+            "salesperson": N_("Salesperson"),
+            "department": N_("Department"),
+        }
+        named = {"key": by_label.get(by, N_("Customer group")), **AGING_HEADERS}
+        headers = [_(named[c]) if c in named else c for c in columns]
     write_rows(
         aging.flat_rows(result, total_label=_("Total")),
-        aging.flat_columns(result),
+        columns,
         fmt,
         out=out,
         title=_("Aging"),
+        headers=headers,
     )
 
 

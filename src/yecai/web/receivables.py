@@ -115,6 +115,7 @@ def _customer_page(
         code=code,
         name=name,
         as_of=day.isoformat(),
+        as_of_given=bool(as_of),
         month_start=month_start,
         open_items=open_list,
         invoices=[it for it in open_list if it["kind"] == "invoice"],
@@ -150,6 +151,7 @@ def customer_apply(
     invoice: Annotated[str, Form()] = "",
     amount: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
+    as_of: Annotated[str, Form()] = "",
 ) -> Response:
     """``source`` is 'sales_receipt:ID' or 'sales_credit_note:ID' from the form's list."""
     kind, _sep, ref = source.partition(":")
@@ -164,8 +166,9 @@ def customer_apply(
             note=note,
         )
     except YecaiError as exc:
-        return _customer_page(ctx, code, error=exc)
-    return RedirectResponse(f"/receivables/customers/{quote(code)}?done=apply", status_code=303)
+        return _customer_page(ctx, code, as_of=as_of, error=exc)
+    query = urlencode({"as_of": as_of, "done": "apply"} if as_of else {"done": "apply"})
+    return RedirectResponse(f"/receivables/customers/{quote(code)}?{query}", status_code=303)
 
 
 @router.post("/receivables/applications/{application_id}/unapply")
@@ -174,14 +177,16 @@ def application_unapply(
     application_id: int,
     customer: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    as_of: Annotated[str, Form()] = "",
 ) -> Response:
     try:
         items.unapply(ctx.uow(), ctx.code, application_id, reason=reason)
     except YecaiError as exc:
         if customer:
-            return _customer_page(ctx, customer, error=exc)
+            return _customer_page(ctx, customer, as_of=as_of, error=exc)
         raise
-    target = f"/receivables/customers/{quote(customer)}?done=unapply" if customer else "/receivables"
+    query = urlencode({"as_of": as_of, "done": "unapply"} if as_of else {"done": "unapply"})
+    target = f"/receivables/customers/{quote(customer)}?{query}" if customer else "/receivables"
     return RedirectResponse(target, status_code=303)
 
 
