@@ -135,6 +135,15 @@ def statement(
         }
 
 
+def grouped(amount: str) -> str:
+    """'-1234567.80' → '-1,234,567.80' (thousands separators for print; the text stays exact)."""
+    sign, digits = ("-", amount[1:]) if amount.startswith("-") else ("", amount)
+    whole, _sep, frac = digits.partition(".")
+    if not whole.isdigit():
+        return amount
+    return sign + f"{int(whole):,}" + ("." + frac if frac else "")
+
+
 def _t(locale: str) -> Any:
     def tr(msgid: str, **params: Any) -> str:
         text = gettext(msgid, locale)
@@ -299,7 +308,7 @@ def statement_pdf(data: dict[str, Any], locale: str = "zh_CN") -> bytes:
         for x, v in zip(xs, values, strict=True):
             if v:
                 c.setFillColor(colors.red if v.startswith("-") else colors.black)
-                text(x, yy, v, 9, "right")
+                text(x, yy, grouped(v), 9, "right")
                 c.setFillColor(colors.black)
 
     y = header(y)
@@ -345,10 +354,21 @@ def statement_pdf(data: dict[str, Any], locale: str = "zh_CN") -> bytes:
     y -= row_h * 0.5
     y = need(y, 3)
     ag = data["aging"]
-    parts = [f"{_('Not due')} {ag[NOT_DUE]}"] + [f"{label} {ag['values'][label]}" for label in ag["buckets"]]
-    parts.append(f"{_('Unapplied credits')} {ag['credits']}")
-    text(margin, y, f"{_('Aging (days overdue)')}: " + "  ".join(parts), 8)
-    y -= row_h * 2
+    text(margin, y, _("Aging (days overdue)"), 11)
+    y -= row_h
+    cells = [(_("Not due"), ag[NOT_DUE])] + [(label, ag["values"][label]) for label in ag["buckets"]]
+    cells.append((_("Unapplied credits"), ag["credits"]))
+    step = (right - margin) / len(cells)
+    c.setLineWidth(0.4)
+    c.rect(margin, y - row_h - 2 * mm, right - margin, 2 * row_h)
+    c.line(margin, y - 2 * mm, right, y - 2 * mm)
+    for i, (label, value) in enumerate(cells):
+        x = margin + (i + 1) * step - 2 * mm
+        text(x, y, label, 8, "right")
+        c.setFillColor(colors.red if value.startswith("-") else colors.black)
+        text(x, y - row_h, grouped(value), 8, "right")
+        c.setFillColor(colors.black)
+    y -= row_h * 3
     y = need(y, 3)
     text(margin, y, _("Please check this statement and tell us of any difference within 10 days."), 9)
     y -= row_h * 1.5
