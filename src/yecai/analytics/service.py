@@ -166,6 +166,7 @@ def _score_view(sc: Score, names: dict[str, str], currency: str, locale: str | N
     inv = sc.invoice
     return {
         "invoice": inv.no,
+        "invoice_id": inv.invoice_id,
         "customer": inv.customer,
         "customer_name": names.get(inv.customer, ""),
         "date": inv.day.isoformat(),
