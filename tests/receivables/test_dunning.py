@@ -517,3 +517,21 @@ def test_charges_by_customer_reconcile_the_receivable_they_booked(db: Database, 
         company = uow.company(b.company, "company.view")
         assert dunning.charges_by_customer(uow.session, company.id) == {"C1": 2000}
         assert credit.receivable_minor(uow.session, company.id, "C1") == 113000 + 2000
+
+
+def test_a_partial_promise_paid_on_time_is_kept_and_escalation_goes_on(
+    db: Database, admin: Actor, mailbox: Mailbox, hooks: Hooks
+) -> None:
+    b = books(db, admin, mailbox, hooks.url)
+    inv = invoice(b, "C1", "10", "113.00", "2025-03-05")
+    run(b, "2025-04-06")
+    dunning.set_promise(b.uow(), b.company, "C1", promise_date=date(2025, 4, 25), amount="500.00")
+    sales.create_receipt(
+        b.uow(), b.company, customer="C1", day=date(2025, 4, 24), amount="500.00", invoice_id=inv["id"]
+    )
+    r = run(b, "2025-04-26")
+    assert ("promise_kept", "info", 1) in kinds(b)
+    assert (r.customers[0]["overdue"], r.customers[0]["new_level"]) == (
+        "630.00",
+        2,
+    )  # the rest is still overdue

@@ -57,7 +57,7 @@ from yecai.receivables.models_dunning import (
     DunningSmtp,
     DunningTask,
 )
-from yecai.sales.models import SalesInvoice
+from yecai.sales.models import SalesInvoice, SalesReceipt
 from yecai.sales.models_returns import CustomerCreditHold
 from yecai.security.domain import Perm
 from yecai.store.base import utcnow
@@ -939,6 +939,19 @@ def _record_delivery(
         uow.commit()
 
 
+def _received_since(s: Session, company: Company, customer_id: int, promise: DunningPromise) -> int:
+    total = s.execute(
+        select(func.sum(SalesReceipt.amount_minor)).where(
+            SalesReceipt.company_id == company.id,
+            SalesReceipt.customer_id == customer_id,
+            SalesReceipt.status == "posted",
+            SalesReceipt.created_at >= promise.created_at,
+            SalesReceipt.date <= promise.promise_date,
+        )
+    ).scalar_one()
+    return int(total or 0)
+
+
 class _Planner:
     """Step 1 of the run: one transaction over every customer that needs a decision."""
 
@@ -1034,7 +1047,10 @@ class _Planner:
         if promise is not None and overdue_minor <= 0:
             promise_note = "kept"
         elif promise is not None and as_of > promise.promise_date:
-            promise_note = "broken"
+            # Kept when what was promised came in by the date (receipts recorded after the promise,
+            # dated up to the promised day), even if more is still overdue.
+            paid = _received_since(s, company, cust.id, promise)
+            promise_note = "kept" if paid >= promise.amount_minor else "broken"
         paused_by = ""
         if customer_disputed:
             paused_by = "dispute"
@@ -1060,7 +1076,7 @@ class _Planner:
             else [],
         }
         if self.dry_run:
-            return preview
+            return None if decision.outcome == dd.STOP and not current else preview
         if state is None:
             state = _state(s, company, cust)
             assert state is not None
