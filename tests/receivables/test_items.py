@@ -285,3 +285,35 @@ def test_customer_timeline_lists_documents_and_applications(db: Database, admin:
         assert [e["text"] for e in tl if e["kind"] == "dunning"] == ["C1"]
     finally:
         items._TIMELINE_SOURCES.pop("test")
+
+
+def test_concurrent_applications_never_over_apply_a_receipt(db: Database, admin: Actor) -> None:
+    """8 threads race to apply 30.00 each of one 100.00 receipt: exactly three win (row locks on
+    PostgreSQL, serialized writers on SQLite); the others are refused, and nothing is over-applied."""
+    import threading
+
+    b = setup_books(db, admin)
+    invs = [invoice(b, "C1", "1", "80.00"), invoice(b, "C1", "1", "80.00")]
+    r = receipt(b, "C1", "100.00")
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def work(i: int) -> None:
+        barrier.wait()
+        try:
+            items.apply(b.uow(), b.company, receipt_id=r["id"], invoice_id=invs[i % 2]["id"], amount="30.00")
+            result = "ok"
+        except YecaiError as exc:
+            result = exc.code
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["ok"] * 3 + ["receivables.over_application"] * 5
+    assert open_by_no(b)[r["no"]]["open_amount"] == "-10.00"
+    assert ar_discrepancies(b) == []
