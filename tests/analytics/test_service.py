@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.analytics.books import AS_OF, build
+from tests.conftest import make_company
 from yecai.analytics import service
 from yecai.ledger import reports
 from yecai.store.db import Database
@@ -69,3 +70,15 @@ def test_bad_parameters_are_refused_by_name(db: Database, admin: Actor) -> None:
     with pytest.raises(service.InvalidCutoff) as c:
         service.evaluation(UnitOfWork(db, admin), ab.company, cutoff=date(2026, 1, 1), end=AS_OF)
     assert c.value.field == "cutoff" and "2026-01-01" in c.value.message("zh_CN")
+
+
+def test_a_company_without_invoices(db: Database, admin: Actor) -> None:
+    """Nothing to score, cash stays where it is, and evaluating says why it cannot."""
+    company = make_company(db, admin)
+    u = lambda: UnitOfWork(db, admin)  # noqa: E731
+    assert service.risk(u(), company, as_of=AS_OF)["invoices"] == []
+    f = service.forecast(u(), company, as_of=AS_OF, weeks=2, simulations=10)
+    assert [w["closing_p10"] for w in f["weeks"]] == ["0.00", "0.00"] and f["receivables_open"] == "0.00"
+    with pytest.raises(service.NoHistory) as e:
+        service.evaluation(u(), company)
+    assert "没有已过账的销售发票" in e.value.message("zh_CN")

@@ -62,6 +62,11 @@ class InvalidCutoff(YecaiError):
     template = "The evaluation cutoff {cutoff} must fall before the end of the data {end}"
 
 
+class NoHistory(YecaiError):
+    code = "analytics.no_history"
+    template = "Company {company} has no posted sales invoices to learn from or evaluate on"
+
+
 @dataclass(frozen=True)
 class History:
     invoices: list[InvoiceFact]
@@ -230,6 +235,8 @@ def evaluation(
     with uow:
         company = uow.company(company_code, Perm.REPORT_VIEW)
         history = _history(uow, company)
+        if not history.invoices:
+            raise NoHistory(company=company_code, field="company")
         last = _as_of(history, end)
         days = sorted(f.day for f in history.invoices)
         if cutoff is None:
