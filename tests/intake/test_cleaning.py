@@ -108,14 +108,24 @@ def test_mapping_is_checked() -> None:
         c.check_mapping("customer", {"编码": "code"})
     with pytest.raises(ValidationFailed) as exc:
         c.check_mapping("customer", {"a": "code", "b": "code", "c": "colour"})
-    assert {e.code for e in exc.value.errors} == {"etl.field_mapped_twice", "etl.unknown_field", "etl.required_unmapped"}
+    assert {e.code for e in exc.value.errors} == {
+        "etl.field_mapped_twice",
+        "etl.unknown_field",
+        "etl.required_unmapped",
+    }
 
 
 MAPPING = {"编码": "code", "名称": "name", "税号": "tax_id", "账期": "credit_days", "额度": "credit_limit"}
 
 
 def test_a_row_is_cleaned_with_every_change_listed() -> None:
-    cells = {"编码": " C001 ", "名称": "华东 商贸 (上海) 有限公司", "税号": TAX_ID.lower(), "账期": "30天", "额度": "5万元"}
+    cells = {
+        "编码": " C001 ",
+        "名称": "华东 商贸 (上海) 有限公司",
+        "税号": TAX_ID.lower(),
+        "账期": "30天",
+        "额度": "5万元",
+    }
     r = c.clean_row("customer", 2, cells, MAPPING)
     assert r.ok
     assert r.values == {
@@ -127,7 +137,7 @@ def test_a_row_is_cleaned_with_every_change_listed() -> None:
     }
     assert [(ch.key, ch.rule) for ch in r.changes] == [
         ("2:编码", "trim"),
-        ("2:名称", "width"),
+        ("2:名称", "name"),
         ("2:税号", "tax_id"),
         ("2:账期", "integer"),
         ("2:额度", "amount"),
@@ -160,4 +170,6 @@ def test_problems_defaults_and_code_map() -> None:
         code_map={("customer", "K01"): "C001", ("account", "1122"): "1122"},
     )
     assert r.values["customer"] == "C001" and r.values["account_code"] == "1122"
-    assert [(ch.before, ch.after, ch.rule) for ch in r.changes if ch.rule == "code_map"] == [("K01", "C001", "code_map")]
+    assert [(ch.before, ch.after, ch.rule) for ch in r.changes if ch.rule == "code_map"] == [
+        ("K01", "C001", "code_map")
+    ]

@@ -54,9 +54,9 @@ def test_preview_writes_nothing_and_run_imports_the_clean_rows(
     }
     assert p.unmapped == ["备注"]
     assert {(i.row, i.column, i.code) for i in p.problems} == {
-        (4, "name", "etl.possible_duplicate"),  # 华东商贸（上海） = 华东商贸（上海）有限公司 of row 2
+        (4, "客户名称", "etl.possible_duplicate"),  # 华东商贸（上海） = 华东商贸（上海）有限公司 of row 2
         (5, "纳税人识别号", "masterdata.invalid_tax_id"),
-        (6, "code", "etl.duplicate_in_file"),
+        (6, "客户编码", "etl.duplicate_in_file"),
     }
     assert p.rejected == 3 and p.imported == 0 and p.actions == {"create": 2}
     assert ("2:客户名称", "华东 商贸 (上海) 有限公司", "华东商贸（上海）有限公司") in {

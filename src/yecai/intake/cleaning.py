@@ -311,6 +311,7 @@ def check_mapping(kind: str, mapping: Mapping[str, str]) -> None:
 RULE_LABELS = {
     "trim": N_("spaces trimmed"),
     "width": N_("full-width characters made half-width"),
+    "name": N_("name normalised: spaces, half-width letters, （） as registered"),
     "amount": N_("amount written the standard way"),
     "date": N_("date written as YYYY-MM-DD"),
     "integer": N_("whole number"),
@@ -510,7 +511,7 @@ class CleanRow:
 def _clean_cell(spec: FieldSpec, text: str) -> tuple[str, str]:
     """(cleaned text, the rule that changed it or ''); raises the cell's error."""
     if spec.type == NAME:
-        out, rule = clean_name(text), "width"
+        out, rule = clean_name(text), "name"
     elif spec.type == CODE:
         out, rule = clean_code(text), "width"
     elif spec.type == TEXT:
