@@ -28,6 +28,8 @@ def _parse_gbk_xml(data: bytes) -> ET.Element:
     text = data.decode("gbk")
     assert text.startswith('<?xml version="1.0" encoding="GBK"?>')
     return ET.fromstring(text.split("\n", 1)[1])
+
+
 PW = "password-123"
 
 
