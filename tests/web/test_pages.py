@@ -119,8 +119,9 @@ def test_company_switcher_offers_only_granted_companies(login: Login, web_db: Da
 
 
 def test_navigation_follows_the_role(login: Login) -> None:
-    # a cashier sees home and the cash documents (invoices and receipts, bills and payments)
-    assert nav_keys(login("cashier").get("/").text) == {"home", "sales", "purchasing"}
+    # a cashier sees home and the cash documents (invoices and receipts, bills and payments,
+    # expense claims to pay)
+    assert nav_keys(login("cashier").get("/").text) == {"home", "sales", "purchasing", "expenses"}
     accountant = nav_keys(login("accountant").get("/").text)
     assert {"voucher_new", "vouchers", "books"} <= accountant and "closing" not in accountant
     reviewer = nav_keys(login("reviewer").get("/").text)

@@ -20,6 +20,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from yecai.web.export import Money
@@ -97,10 +98,14 @@ def book_pdf_bytes(book: PdfBook, currency: str = "CNY") -> bytes:
                     style.append(("TEXTCOLOR", (j, i), (j, i), colors.red))
             else:
                 indent = book.indents[i - 1] if j == 0 and i - 1 < len(book.indents) else 0
-                cell_style = text_style
                 if indent:
-                    cell_style = ParagraphStyle(f"i{indent}", parent=text_style, leftIndent=indent * 3 * mm)
-                cells.append(Paragraph(_esc(text), cell_style))
+                    style.append(("LEFTPADDING", (j, i), (j, i), 6 + indent * 3 * mm))
+                # A plain string draws far faster than a Paragraph; wrap only what does not fit.
+                room = col_widths[j] - 12 - indent * 3 * mm
+                if stringWidth(text, FONT, BODY_PT) <= room:
+                    cells.append(text)
+                else:
+                    cells.append(Paragraph(_esc(text), text_style))
         data.append(cells)
         if i - 1 in book.bold_rows:
             style.append(("BACKGROUND", (0, i), (-1, i), colors.Color(0.97, 0.97, 0.97)))
