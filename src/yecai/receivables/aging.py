@@ -49,17 +49,28 @@ class InvalidGrouping(YecaiError):
 @dataclass(frozen=True)
 class _Loaded:
     items: list[ar.Item]
+    apps: list[Any]
     key_of: dict[int, str]  # customer id → group key
     names: dict[str, str]  # group key → display name
     sales: dict[str, int]  # group key → credit sales in the DSO window
 
 
-def _load(s: Session, company: Company, as_of: date, by: str, customer: str | None, dso_days: int) -> _Loaded:
+def _load(
+    s: Session,
+    company: Company,
+    as_of: date,
+    by: str,
+    customer: str | None,
+    dso_days: int,
+    *,
+    with_apps: bool = False,
+) -> _Loaded:
     if by not in GROUPINGS:
         raise InvalidGrouping(value=by, field="by")
     cust_id = ar._customer(s, company, customer).id if customer else None
-    its, _apps = ar.load_items(s, company.id, customer_id=cust_id, as_of=as_of)
-    its = [it for it in its if it.open_minor != 0]
+    its, apps = ar.load_items(
+        s, company.id, customer_id=cust_id, as_of=as_of, open_only=True, with_apps=with_apps
+    )
     custs = {c.id: c for c in s.execute(select(Customer).where(Customer.company_id == company.id)).scalars()}
     own = ar.owners(s, company.id)
     key_of: dict[int, str] = {}
@@ -87,7 +98,7 @@ def _load(s: Session, company: Company, as_of: date, by: str, customer: str | No
             q = q.where(model.customer_id == cust_id)
         for cid, total in s.execute(q.group_by(model.customer_id)):
             sales[key_of.get(cid, "")] += sign * int(total or 0)
-    return _Loaded(its, key_of, names, dict(sales))
+    return _Loaded(its, apps, key_of, names, dict(sales))
 
 
 def _row(r: AgingRow, labels: list[str], name: str, sales: int | None, dso_days: int) -> dict[str, Any]:
@@ -185,7 +196,8 @@ def aging_items(
     with uow:
         company = uow.company(company_code, Perm.COMPANY_VIEW)
         s = uow.session
-        loaded = _load(s, company, as_of, by, None, DSO_WINDOW_DAYS)
+        one = key if by == "customer" and key else None  # one customer: filtered in SQL
+        loaded = _load(s, company, as_of, by, one, DSO_WINDOW_DAYS, with_apps=True)
         chosen: list[ar.Item] = []
         labels: dict[tuple[str, int], str] = {}
         for it in loaded.items:
@@ -200,11 +212,10 @@ def aging_items(
                 continue
             chosen.append(it)
             labels[(it.doc_type, it.doc_id)] = label
-        _its, apps = ar.load_items(s, company.id, as_of=as_of)
         wanted = {(it.doc_type, it.doc_id) for it in chosen}
         apps = [
             a
-            for a in apps
+            for a in loaded.apps
             if ("sales_invoice", a.invoice_id) in wanted or (a.source_type, a.source_id) in wanted
         ]
         views = ar.item_views(s, company, chosen, apps, today=as_of)

@@ -577,46 +577,115 @@ class Item:
         return self.amount_minor - self.applied_minor
 
 
+APP_COLUMNS = (
+    ARApplication.id,
+    ARApplication.kind,
+    ARApplication.date,
+    ARApplication.source_type,
+    ARApplication.source_id,
+    ARApplication.invoice_id,
+    ARApplication.customer_id,
+    ARApplication.amount_minor,
+    ARApplication.reverses_id,
+    ARApplication.origin,
+    ARApplication.note,
+    ARApplication.created_by,
+    ARApplication.created_at,
+)
+
+
 def load_items(
-    s: Session, company_id: int, *, customer_id: int | None = None, as_of: date | None = None
-) -> tuple[list[Item], list[ARApplication]]:
-    """Every posted item (as of a date: documents and applications dated by then), open or not,
-    with the applications that touch them."""
+    s: Session,
+    company_id: int,
+    *,
+    customer_id: int | None = None,
+    as_of: date | None = None,
+    open_only: bool = False,
+    with_apps: bool = True,
+) -> tuple[list[Item], list[Any]]:
+    """Every posted item (as of a date: documents and applications dated by then), or only those
+    still open, with the applications that touch them (rows with ARApplication's attributes;
+    none with ``with_apps=False``). The applied sums are added up in SQL, so a ledger of mostly
+    settled items costs no more than its open ones."""
     terms = load_terms(s, company_id)
-    qa = select(ARApplication).where(ARApplication.company_id == company_id)
+    dated = [ARApplication.company_id == company_id]
     if customer_id is not None:
-        qa = qa.where(ARApplication.customer_id == customer_id)
+        dated.append(ARApplication.customer_id == customer_id)
     if as_of is not None:
-        qa = qa.where(ARApplication.date <= as_of)
-    apps = list(s.execute(qa.order_by(ARApplication.date, ARApplication.id)).scalars())
-    by_invoice: dict[int, int] = defaultdict(int)
-    by_source: dict[tuple[str, int], int] = defaultdict(int)
-    for a in apps:
-        by_invoice[a.invoice_id] += a.amount_minor
-        by_source[(a.source_type, a.source_id)] += a.amount_minor
+        dated.append(ARApplication.date <= as_of)
+    by_invoice = (
+        select(
+            ARApplication.invoice_id.label("doc_id"), func.sum(ARApplication.amount_minor).label("applied")
+        )
+        .where(*dated)
+        .group_by(ARApplication.invoice_id)
+        .subquery()
+    )
+    by_source = (
+        select(
+            ARApplication.source_type.label("doc_type"),
+            ARApplication.source_id.label("doc_id"),
+            func.sum(ARApplication.amount_minor).label("applied"),
+        )
+        .where(*dated)
+        .group_by(ARApplication.source_type, ARApplication.source_id)
+        .subquery()
+    )
+    with_created = bool(terms.changes)  # the invoice's creation time only matters if terms changed
     items: list[Item] = []
+    open_ids: dict[str, Any] = {}
     for doc_type, model, amount_col in (
         ("sales_invoice", SalesInvoice, SalesInvoice.total_minor),
         ("sales_credit_note", SalesCreditNote, SalesCreditNote.total_minor),
         ("sales_receipt", SalesReceipt, SalesReceipt.amount_minor),
     ):
-        q = select(model.id, model.no, model.customer_id, model.date, amount_col, model.created_at).where(
-            model.company_id == company_id, model.status == "posted"
-        )
+        if doc_type == "sales_invoice":
+            applied = func.coalesce(by_invoice.c.applied, 0)
+            join_on = by_invoice.c.doc_id == model.id
+            sub = by_invoice
+        else:
+            applied = func.coalesce(by_source.c.applied, 0)
+            join_on = (by_source.c.doc_type == doc_type) & (by_source.c.doc_id == model.id)
+            sub = by_source
+        where = [model.company_id == company_id, model.status == "posted"]
         if customer_id is not None:
-            q = q.where(model.customer_id == customer_id)
+            where.append(model.customer_id == customer_id)
         if as_of is not None:
-            q = q.where(model.date <= as_of)
-        for doc_id, no, cust_id, day, amount, created in s.execute(q):
+            where.append(model.date <= as_of)
+        if open_only:
+            where.append(amount_col != applied)
+        created = model.created_at if (with_created and doc_type == "sales_invoice") else None
+        cols = [model.id, model.no, model.customer_id, model.date, amount_col, applied]
+        q = select(*cols, *([created] if created is not None else [])).outerjoin(sub, join_on).where(*where)
+        open_ids[doc_type] = select(model.id).outerjoin(sub, join_on).where(*where)
+        for row in s.execute(q):
+            doc_id, no, cust_id, day, amount, done = row[:6]
             if doc_type == "sales_invoice":
-                due = day + timedelta(days=terms.days_at(cust_id, created))
+                days = terms.days_at(cust_id, row[6] if created is not None else None)
                 items.append(
-                    Item(doc_type, doc_id, no, cust_id, day, due, int(amount), by_invoice.get(doc_id, 0))
+                    Item(
+                        doc_type, doc_id, no, cust_id, day, day + timedelta(days=days), int(amount), int(done)
+                    )
                 )
             else:
-                applied = by_source.get((doc_type, doc_id), 0)
-                items.append(Item(doc_type, doc_id, no, cust_id, day, day, -int(amount), -applied))
+                items.append(Item(doc_type, doc_id, no, cust_id, day, day, -int(amount), -int(done)))
     items.sort(key=lambda it: (it.date, it.doc_no))
+    apps: list[Any] = []
+    if with_apps:
+        qa = select(*APP_COLUMNS).where(*dated)
+        if open_only:
+            qa = qa.where(
+                ARApplication.invoice_id.in_(open_ids["sales_invoice"])
+                | (
+                    (ARApplication.source_type == "sales_receipt")
+                    & ARApplication.source_id.in_(open_ids["sales_receipt"])
+                )
+                | (
+                    (ARApplication.source_type == "sales_credit_note")
+                    & ARApplication.source_id.in_(open_ids["sales_credit_note"])
+                )
+            )
+        apps = list(s.execute(qa.order_by(ARApplication.date, ARApplication.id)))
     return items, apps
 
 
@@ -711,7 +780,9 @@ def open_items(
         company = uow.company(company_code, Perm.COMPANY_VIEW)
         s = uow.session
         cust_id = _customer(s, company, customer).id if customer else None
-        items, apps = load_items(s, company.id, customer_id=cust_id, as_of=as_of)
+        items, apps = load_items(
+            s, company.id, customer_id=cust_id, as_of=as_of, open_only=not include_closed
+        )
         if not include_closed:
             items = [it for it in items if it.open_minor != 0]
         if kind:
@@ -721,7 +792,7 @@ def open_items(
 
 def customer_balances(s: Session, company_id: int, *, as_of: date | None = None) -> dict[str, int]:
     """The AR subledger: open items summed per customer code (fen)."""
-    items, _apps = load_items(s, company_id, as_of=as_of)
+    items, _apps = load_items(s, company_id, as_of=as_of, open_only=True, with_apps=False)
     codes = dict(s.execute(select(Customer.id, Customer.code).where(Customer.company_id == company_id)).all())
     out: dict[str, int] = defaultdict(int)
     for it in items:

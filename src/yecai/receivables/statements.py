@@ -94,7 +94,9 @@ def statement(
                     "balance_minor": balance,
                 }
             )
-        its, apps = ar.load_items(s, company.id, customer_id=cust.id, as_of=date_to)
+        its, apps = ar.load_items(
+            s, company.id, customer_id=cust.id, as_of=date_to, open_only=True, with_apps=False
+        )
         its = [it for it in its if it.open_minor != 0]
         open_views = ar.item_views(s, company, its, apps, today=date_to, with_applications=False)
         aged = age(
