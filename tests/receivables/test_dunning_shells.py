@@ -72,6 +72,15 @@ def test_api_policy_preview_promise_and_timeline(db: Database, admin: Actor) -> 
     (row,) = r.json()["customers"]
     assert (row["customer"], row["new_level"], row["overdue"], row["oldest_days"]) == ("C1", 2, "1130.00", 16)
 
+    letter = client.get(
+        f"{base}/customers/C1/letter", headers=h, params={"as_of": "2025-04-20", "language": "en"}
+    ).json()
+    assert letter["level"] == 2 and letter["language"] == "en"
+    assert letter["subject"].startswith("Payment reminder (催告)")
+    assert "16 days overdue" in letter["body"] and inv["no"] in letter["body"]
+    letter = client.get(f"{base}/customers/C1/letter", headers=h, params={"as_of": "2025-04-06"}).json()
+    assert letter["language"] == "zh_CN" and letter["body"].startswith("华东商贸：") and letter["level"] == 1
+
     r = client.post(
         f"{base}/customers/C1/promise",
         headers=h,
@@ -260,6 +269,9 @@ def test_web_preview_run_and_customer_page(db: Database, admin: Actor, mailbox: 
     assert (
         page.status_code == 200 and 'data-kind="email"' in page.text and 'id="dunning-level">1<' in page.text
     )
+    # Today's letter (long overdue by now: the last level), in Chinese or English
+    assert "付款提醒（停止赊销）" in page.text and inv["no"] in page.text
+    assert "Payment reminder (停止赊销)" in client.get("/receivables/dunning/customers/C1?letter=en").text
 
     r = client.post(
         "/receivables/dunning/customers/C1/promise", data={"promise_date": "not-a-date", "amount": "1"}

@@ -139,6 +139,13 @@ def dispute_delete(company: str, customer: str, uow: UoW, doc_no: str = "") -> d
     return dunning.clear_dispute(uow, company, customer, doc_no=doc_no)
 
 
+@router.get("/customers/{customer}/letter")
+def customer_letter(
+    company: str, customer: str, uow: UoW, as_of: dt.date | None = None, language: str | None = None
+) -> dict[str, Any]:
+    return dunning.letter_preview(uow, company, customer, as_of=as_of, language=language)
+
+
 @router.get("/customers/{customer}/timeline")
 def customer_timeline(company: str, customer: str, uow: UoW) -> list[dict[str, Any]]:
     return dunning.timeline(uow, company, customer)

@@ -1505,6 +1505,76 @@ class _Planner:
         }
 
 
+def letter_preview(
+    uow: UnitOfWork,
+    company_code: str,
+    customer: str,
+    *,
+    as_of: date | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """The reminder e-mail the customer would get as of a date: its level's letter (the first
+    e-mail action's templates, else the default letter) over its overdue items."""
+    as_of = as_of or date.today()
+    if language:
+        dd.check_language(language)
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        s = uow.session
+        cust = _customer(s, company, customer)
+        state = _state(s, company, cust, create=False)
+        policies = {
+            p.id: p
+            for p in s.execute(
+                select(DunningPolicy).where(
+                    DunningPolicy.company_id == company.id, DunningPolicy.active.is_(True)
+                )
+            ).scalars()
+        }
+        if not policies:
+            raise NoDunningPolicy(company=company.code)
+        pid = state.policy_id if state and state.policy_id in policies else None
+        policy = (
+            policies[pid]
+            if pid
+            else next((p for p in policies.values() if p.is_default), next(iter(policies.values())))
+        )
+        levels = _levels(policy)
+        disputed = {d.doc_no for d in _open_disputes(s, company, cust.id) if d.doc_no}
+        items = _overdue_by_customer(uow, company, as_of).get(cust.code, [])
+        over = [it for it in dd.overdue_items(items, as_of) if it.doc_no not in disputed]
+        oldest = max((it.days_overdue(as_of) for it in over), default=0)
+        seq = max(
+            dd.target_level(levels, oldest, sum(i.open_minor for i in over)), state.level if state else 0, 1
+        )
+        level = next((lv for lv in levels if lv.seq == seq), levels[0])
+        action = next((a for a in level.actions if a.kind == dd.EMAIL), dd.Action(dd.EMAIL, {}))
+        locale = (
+            language or action.params.get("language") or (state.language if state else "") or policy.language
+        )
+        values = dd.letter_values(
+            company=company.name,
+            customer=cust.name,
+            customer_code=cust.code,
+            level=level,
+            as_of=as_of,
+            items=over,
+            locale=locale,
+            currency=company.base_currency or "CNY",
+        )
+        subject, body = dd.letter(action, values, locale)
+        return {
+            "customer": cust.code,
+            "as_of": as_of.isoformat(),
+            "level": level.seq,
+            "level_name": level.name,
+            "language": locale,
+            "to": _emails(action.params.get("to", "")) or _emails(state.email if state else ""),
+            "subject": subject,
+            "body": body,
+        }
+
+
 def charges_by_customer(s: Session, company_id: int, *, as_of: date | None = None) -> dict[str, int]:
     """Late fees and interest debited to customers (fen, per customer code): the part of the
     receivable account that dunning booked outside the sales documents, for reconciliations."""

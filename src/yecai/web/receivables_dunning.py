@@ -163,8 +163,16 @@ def dunning_task_done(ctx: WebCtx, task_id: int, back: Annotated[str, Form()] = 
     return RedirectResponse(target, status_code=303)
 
 
-def _customer_page(ctx: Ctx, customer: str, *, error: YecaiError | None = None, flash: str = "") -> Response:
+def _customer_page(
+    ctx: Ctx, customer: str, *, error: YecaiError | None = None, flash: str = "", letter_lang: str = ""
+) -> Response:
     state = dunning.customer_state(ctx.read(), ctx.code, customer)
+    try:
+        letter: dict[str, Any] | None = dunning.letter_preview(
+            ctx.read(), ctx.code, customer, language=letter_lang if letter_lang in ("zh_CN", "en") else None
+        )
+    except YecaiError:  # no policy yet: nothing to preview
+        letter = None
     return page(
         ctx,
         "ar_dunning_customer.html",
@@ -179,6 +187,7 @@ def _customer_page(ctx: Ctx, customer: str, *, error: YecaiError | None = None, 
             if t["customer"] == customer
         ],
         charges=dunning.charges(ctx.read(), ctx.code, customer=customer),
+        letter=letter,
         policies=dunning.list_policies(ctx.read(), ctx.code),
         can_manage=ctx.can(Perm.COMPANY_MANAGE),
         error=error.render(ctx.locale) if error else "",
@@ -189,8 +198,8 @@ def _customer_page(ctx: Ctx, customer: str, *, error: YecaiError | None = None, 
 
 
 @router.get("/receivables/dunning/customers/{customer}")
-def dunning_customer(ctx: WebCtx, customer: str, done: str = "") -> Response:
-    return _customer_page(ctx, customer, flash=ctx._("Saved") if done else "")
+def dunning_customer(ctx: WebCtx, customer: str, done: str = "", letter: str = "") -> Response:
+    return _customer_page(ctx, customer, flash=ctx._("Saved") if done else "", letter_lang=letter)
 
 
 def _change(ctx: Ctx, customer: str, fn: Any) -> Response:
