@@ -13,8 +13,12 @@ dedicated database ``yecai_bench_docs`` (127.0.0.1:5432, trust) that the script 
 Timed: every service call, nothing else (master data set-up is not timed). Rule evaluation is
 the time inside ``yecai.posting.domain.evaluate`` (matching conditions, choosing accounts,
 computing amounts and summaries); "posting" is the whole of ``posting.service.post_document``
-(rule evaluation plus building, inserting, numbering and hash-chaining the voucher). After the
-run ``yecai check`` must hold. Writes bench/out/documents_results.json.
+(rule evaluation plus building, inserting, numbering and hash-chaining the voucher). Where the
+rest goes is counted too: SQL statements, ORM flushes and commits per document (SQLAlchemy
+events, inside the timed calls only) and, with ``--profile``, a cProfile of the timed calls
+(bench/out/documents_profile_<backend>.txt: the slowest functions by cumulative time). A Rich
+progress bar shows documents and documents/s. After the run ``yecai check`` must hold. Writes
+bench/out/documents_results.json.
 """
 
 from __future__ import annotations
@@ -109,7 +113,61 @@ def _setup(db: Any, actor: Any, rnd: random.Random) -> dict[str, Any]:
     }
 
 
-def run(url: str, documents: int, seed: int, progress: bool) -> dict[str, Any]:
+class Counters:
+    """SQL statements, flushes and commits, counted only while ``active`` (the timed calls)."""
+
+    def __init__(self) -> None:
+        self.active = False
+        self.statements = 0
+        self.flushes = 0
+        self.commits = 0
+
+    def install(self) -> Callable[[], None]:
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+        from sqlalchemy.orm import Session
+
+        def statement(*_a: Any, **_k: Any) -> None:
+            if self.active:
+                self.statements += 1
+
+        def flush(*_a: Any, **_k: Any) -> None:
+            if self.active:
+                self.flushes += 1
+
+        def commit(*_a: Any, **_k: Any) -> None:
+            if self.active:
+                self.commits += 1
+
+        listeners = [
+            (Engine, "before_cursor_execute", statement),
+            (Session, "after_flush", flush),
+            (Session, "after_commit", commit),
+        ]
+        for target, name, fn in listeners:
+            event.listen(target, name, fn)
+
+        def remove() -> None:
+            for target, name, fn in listeners:
+                event.remove(target, name, fn)
+
+        return remove
+
+
+def run(
+    url: str,
+    documents: int,
+    seed: int,
+    progress: bool,
+    profile: Path | None = None,
+    max_seconds: float | None = None,
+) -> dict[str, Any]:
+    import cProfile
+    import io
+    import pstats
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     from yecai.checks.service import run_checks
     from yecai.posting import domain as posting_domain
     from yecai.posting import service as posting_service
@@ -133,23 +191,53 @@ def run(url: str, documents: int, seed: int, progress: bool) -> dict[str, Any]:
     original_evaluate, original_post = posting_domain.evaluate, posting_service.post_document
     posting_domain.evaluate = rules.wrap(original_evaluate)  # type: ignore[assignment]
     posting_service.post_document = posting.wrap(original_post)  # type: ignore[assignment]
+    counters = Counters()
+    remove_listeners = counters.install()
+    profiler = cProfile.Profile() if profile else None
     counts: dict[str, int] = {}
     on_hand: dict[str, int] = {}
     done = 0
     t_service = 0.0
     first_day = date(YEAR, 1, 1)
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:>6.1f} documents/s"),
+        TimeRemainingColumn(),
+        disable=not progress,
+        transient=False,
+    )
+    task = bar.add_task("documents", total=documents, rate=0.0)
+
+    cpu_service = 0.0
 
     def call(kind: str, fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> dict[str, Any]:
-        nonlocal done, t_service
-        t0 = time.perf_counter()
-        out = fn(u(), COMPANY, *args, **kw)
-        t_service += time.perf_counter() - t0
+        nonlocal done, t_service, cpu_service
+        counters.active = True
+        if profiler:
+            profiler.enable()
+        t0, c0 = time.perf_counter(), time.process_time()
+        try:
+            out = fn(u(), COMPANY, *args, **kw)
+        finally:
+            t_service += time.perf_counter() - t0
+            cpu_service += time.process_time() - c0
+            if profiler:
+                profiler.disable()
+            counters.active = False
         counts[kind] = counts.get(kind, 0) + 1
         done += 1
+        if done % 50 == 0 or done == documents:
+            bar.update(task, completed=done, rate=done / t_service if t_service else 0.0)
         return out
 
+    bar.start()
+    started = time.monotonic()
     try:
         while done < documents:
+            if max_seconds is not None and time.monotonic() - started > max_seconds:
+                break  # out of time: the figures cover the documents posted so far
             day = first_day + timedelta(days=min(364, done * 365 // documents))
             # A purchase (4 documents) restocks the goods the next sales will take.
             sup = rnd.choice(md["suppliers"])
@@ -191,17 +279,22 @@ def run(url: str, documents: int, seed: int, progress: bool) -> dict[str, Any]:
                     amount=inv["total"],
                     invoice_id=inv["id"],
                 )
-            if progress and done % 1000 < 16:
-                rate = done / t_service if t_service else 0.0
-                print(f"  {done:>7} documents, {rate:6.1f}/s", file=sys.stderr, flush=True)
     finally:
+        bar.stop()
+        remove_listeners()
         posting_domain.evaluate = original_evaluate  # type: ignore[assignment]
         posting_service.post_document = original_post  # type: ignore[assignment]
+    if profiler and profile:
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(80)
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        profile.write_text(text.getvalue(), encoding="utf-8")
 
     problems = run_checks(UnitOfWork(db, actor, readonly=True), COMPANY)
     db.dispose()
     return {
         "documents": done,
+        "documents_asked": documents,
         "by_type": counts,
         "seconds": round(t_service, 2),
         "documents_per_second": round(done / t_service, 1),
@@ -210,6 +303,15 @@ def run(url: str, documents: int, seed: int, progress: bool) -> dict[str, Any]:
         "rule_evaluations": rules.calls,
         "posting_seconds": round(posting.seconds, 2),
         "posting_share": round(posting.seconds / t_service, 4),
+        "ms_per_document": round(1000 * t_service / done, 2),
+        # CPU time of this process in the timed calls: on SQLite all of the work (the database
+        # runs in-process), so it varies far less with other load on the machine than wall time.
+        "cpu_ms_per_document": round(1000 * cpu_service / done, 2),
+        "rule_evaluation_ms_per_posting": round(1000 * rules.seconds / max(1, rules.calls), 3),
+        "posting_ms_per_posting": round(1000 * posting.seconds / max(1, posting.calls), 2),
+        "sql_statements_per_document": round(counters.statements / done, 1),
+        "flushes_per_document": round(counters.flushes / done, 2),
+        "commits_per_document": round(counters.commits / done, 2),
         "check_discrepancies": [p.message for p in problems][:10],
     }
 
@@ -221,6 +323,14 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--results", type=Path, default=OUT / "documents_results.json")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--profile", action="store_true", help="cProfile the timed calls (slower)")
+    ap.add_argument("--label", default="", help="Stored with the results (e.g. before / after)")
+    ap.add_argument(
+        "--max-seconds",
+        type=float,
+        default=None,
+        help="Stop posting after this wall time (figures cover what was done)",
+    )
     args = ap.parse_args()
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     results: dict[str, Any] = {}
@@ -236,7 +346,10 @@ def main() -> None:
             url = _pg_database(create=True)
         load_before = os.getloadavg()[0]
         print(f"{backend}: posting {args.documents} documents …", file=sys.stderr)
-        res = run(url, args.documents, args.seed, not args.quiet)
+        profile = OUT / f"documents_profile_{backend}.txt" if args.profile else None
+        res = run(url, args.documents, args.seed, not args.quiet, profile, args.max_seconds)
+        res["label"] = args.label
+        res["profiled"] = bool(profile)
         res["load_average_1min_before"] = round(load_before, 2)
         res["load_average_1min_after"] = round(os.getloadavg()[0], 2)
         if backend == "postgres":
@@ -244,8 +357,10 @@ def main() -> None:
         results[backend] = res
         print(
             f"{backend}: {res['documents']} documents in {res['seconds']} s = "
-            f"{res['documents_per_second']} documents/s; rule evaluation {res['rule_evaluation_share']:.1%} "
+            f"{res['documents_per_second']} documents/s ({res['cpu_ms_per_document']} ms CPU per document); rule evaluation {res['rule_evaluation_share']:.1%} "
             f"of the time, posting as a whole {res['posting_share']:.1%}; "
+            f"{res['sql_statements_per_document']} SQL statements, {res['flushes_per_document']} flushes "
+            f"per document; "
             f"check: {'ok' if not res['check_discrepancies'] else res['check_discrepancies']} "
             f"(load average {res['load_average_1min_before']} → {res['load_average_1min_after']} "
             f"on {os.cpu_count()} cores)"

@@ -113,7 +113,7 @@ def _load(
 
 
 def _index(s: Session, company: Company, day: date) -> LedgerIndex:
-    index = LedgerIndex(s, company, lazy_dimensions=True)
+    index = posting.ledger_index(s, company)
     index.check_period_open(Period.of(day))
     return index
 

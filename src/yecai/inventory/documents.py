@@ -48,7 +48,6 @@ from yecai.inventory.models import (
     StockTransferLine,
 )
 from yecai.ledger.models import Company
-from yecai.ledger.service import LedgerIndex
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Item, Warehouse
 from yecai.posting import service as posting
@@ -160,7 +159,7 @@ def create_transfer(
         inv._post_between_warehouses(
             uow,
             company,
-            LedgerIndex(s, company, lazy_dimensions=True),
+            posting.ledger_index(s, company),
             "stock_transfer.posted",
             snapshot,
             source_id=t.id,
@@ -379,7 +378,7 @@ def _confirm(uow: UnitOfWork, company: Company, c: StockCount) -> None:
     posting.post_document(
         uow,
         company,
-        LedgerIndex(s, company, lazy_dimensions=True),
+        posting.ledger_index(s, company),
         "stock_count.confirmed",
         snapshot,
         source_id=c.id,
@@ -448,7 +447,7 @@ def process_count(
         posting.post_document(
             uow,
             company,
-            LedgerIndex(s, company, lazy_dimensions=True),
+            posting.ledger_index(s, company),
             "stock_count.processed",
             snapshot,
             source_id=c.id,

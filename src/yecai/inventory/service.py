@@ -996,7 +996,7 @@ def _post_receipt(uow: UnitOfWork, company: Company, r: StockReceipt) -> None:
             source_line_id=ln.id,
         )
     r.status = "posted"
-    index = LedgerIndex(s, company, lazy_dimensions=True)
+    index = posting.ledger_index(s, company)
     posting.post_document(
         uow,
         company,

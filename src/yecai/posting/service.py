@@ -10,33 +10,35 @@ If any step refuses, the exception rolls the document's state change back with i
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.util import identity_key
 
 from yecai.core.errors import NotFound, ValidationFailed, YecaiError
 from yecai.core.money import format_minor
 from yecai.core.periods import Period
 from yecai.events import service as events
 from yecai.ledger import domain as ledger_domain
-from yecai.ledger.models import Company, Voucher
+from yecai.ledger.domain import DIMENSIONS, AccountInfo
+from yecai.ledger.models import Account, Company, Voucher
 from yecai.ledger.models import Period as PeriodRow
 from yecai.ledger.service import (
     LedgerIndex,
-    PeriodClosed,
-    PeriodNotOpened,
+    LineView,
     _mark_reviewed,
     insert_voucher,
     post_rows,
-    voucher_views,
 )
 from yecai.masterdata import domain as md_domain
-from yecai.masterdata.models import TaxCode
+from yecai.masterdata.models import Item, TaxCode
 from yecai.posting import domain
 from yecai.posting.models import DocumentCounter, DocumentVoucher, PostingRuleSet
 from yecai.security.domain import Perm
@@ -47,7 +49,9 @@ DEFAULT_VERSION = 0  # the shipped default, used until a company saves its own
 RULE_SET_BYTES_MAX = 256 * 1024
 
 
+@lru_cache(maxsize=1)
 def default_rules_text() -> str:
+    """The shipped default rule set (package data: read once per process)."""
     return (resources.files("yecai.posting") / "data" / "cas_default_rules.json").read_text(encoding="utf-8")
 
 
@@ -74,6 +78,116 @@ def rules_effective(s: Session, company_id: int, on: date) -> tuple[int, str]:
     if row is None:
         return DEFAULT_VERSION, default_rules_text()
     return int(row[0]), str(row[1])
+
+
+# --- the ledger index for posting: once per transaction, the chart reused while unchanged --------
+
+_CHART_COLUMNS = (
+    Account.id,
+    Account.code,
+    Account.name,
+    Account.is_leaf,
+    Account.enabled,
+    Account.dimensions,
+    Account.allow_fx,
+    Account.direction,
+    Account.category,
+)
+_CHARTS_MAX = 256
+_charts: dict[
+    tuple[str, int], tuple[tuple[tuple[Any, ...], ...], dict[str, AccountInfo], dict[int, AccountInfo]]
+]
+_charts = {}
+_indexes: WeakKeyDictionary[Session, dict[int, LedgerIndex]] = WeakKeyDictionary()
+
+
+class _PostingIndex(LedgerIndex):
+    """A ``LedgerIndex`` (lazy dimensions) whose chart of accounts is built once and reused by
+    later commands for as long as the company's account rows are the same: every command still
+    reads the rows (one query) and compares them whole, so an account renamed, disabled or given
+    a sub-account is never served stale; only the per-account objects are not rebuilt."""
+
+    def __init__(self, s: Session, company: Company) -> None:
+        rows = tuple(
+            tuple(r)
+            for r in s.execute(
+                select(*_CHART_COLUMNS).where(Account.company_id == company.id).order_by(Account.id)
+            )
+        )
+        key = (str(s.get_bind().engine.url), company.id)
+        cached = _charts.get(key)
+        if cached is None or cached[0] != rows:
+            accounts: dict[str, AccountInfo] = {}
+            by_id: dict[int, AccountInfo] = {}
+            for aid, code, name, is_leaf, enabled, dims, allow_fx, direction, category in rows:
+                info = AccountInfo(
+                    id=aid,
+                    code=code,
+                    name=name,
+                    is_leaf=is_leaf,
+                    enabled=enabled,
+                    dimensions=tuple(d for d in dims.split(";") if d),
+                    allow_fx=allow_fx,
+                    direction=direction,
+                    category=category,
+                )
+                accounts[code] = info
+                by_id[aid] = info
+            if len(_charts) >= _CHARTS_MAX:
+                _charts.clear()
+            cached = _charts[key] = (rows, accounts, by_id)
+        self.session = s
+        self.company = company
+        self.lazy_dimensions = True
+        self.accounts = cached[1]  # shared between indexes: read only
+        self.account_by_id = cached[2]
+        self.dims = {}
+        self.dim_codes = {}
+        self.periods = dict(
+            s.execute(
+                select(PeriodRow.period, PeriodRow.status).where(PeriodRow.company_id == company.id)
+            ).all()
+        )
+
+
+def rows_by_id(s: Session, model: Any, ids: Any) -> dict[int, Any]:
+    """Rows by primary key: those this transaction already holds from its session (what a
+    SELECT would hand back too: the same objects, unrefreshed), the rest in one query."""
+    found: dict[int, Any] = {}
+    missing = []
+    for i in set(ids):
+        row = s.identity_map.get(identity_key(model, i))
+        if row is None:
+            missing.append(i)
+        else:
+            found[i] = row
+    if missing:
+        for row in s.execute(select(model).where(model.id.in_(missing))).scalars():
+            found[row.id] = row
+    return found
+
+
+def items_by_code(s: Session, company_id: int, codes: Sequence[str]) -> dict[str, Item]:
+    """The enabled items of a document's lines in one query (the caller refuses a missing one
+    through ``masterdata.item_by_code``, which names its line)."""
+    return {
+        i.code: i
+        for i in s.execute(
+            select(Item).where(Item.company_id == company_id, Item.code.in_(set(codes)))
+        ).scalars()
+        if i.enabled
+    }
+
+
+def ledger_index(s: Session, company: Company) -> LedgerIndex:
+    """The ledger index documents post with: built once per transaction (session) and company,
+    so that a command posting several documents, or a document and its views, loads the chart,
+    the periods and each dimension value once."""
+    per_session = _indexes.setdefault(s, {})
+    index = per_session.get(company.id)
+    if index is None:
+        index = per_session[company.id] = _PostingIndex(s, company)
+    return index
 
 
 def _field_accounts(s: Session, company_id: int) -> dict[str, set[str]]:
@@ -195,17 +309,7 @@ def check_date_open(s: Session, company: Company, day: date, *, index: LedgerInd
     """The one check every document state change with a date passes, whether or not it ends up
     posting a voucher (a delivery of services only, a count without differences): the period of
     its date must be open. A closed period accepts nothing."""
-    p = Period.of(day)
-    if index is not None:
-        index.check_period_open(p)
-        return
-    status = s.execute(
-        select(PeriodRow.status).where(PeriodRow.company_id == company.id, PeriodRow.period == p.key)
-    ).scalar_one_or_none()
-    if status is None:
-        raise PeriodNotOpened(period=str(p), company=company.code, field="date")
-    if status != "open":
-        raise PeriodClosed(period=str(p), field="date")
+    (index or ledger_index(s, company)).check_period_open(Period.of(day))
 
 
 def post_document(
@@ -272,7 +376,7 @@ def preview(s: Session, company: Company, event: str, snapshot: dict[str, Any]) 
     doc_date = date.fromisoformat(str(snapshot["doc"]["date"]))
     version, text = rules_effective(s, company.id, doc_date)
     result = domain.evaluate(event, snapshot, _parsed(text))
-    index = LedgerIndex(s, company, lazy_dimensions=True)
+    index = ledger_index(s, company)
     errors = list(result.errors)
     if result.draft is not None:
         _voucher, more = ledger_domain.validate_voucher(
@@ -314,7 +418,10 @@ def preview(s: Session, company: Company, event: str, snapshot: dict[str, Any]) 
 
 
 def document_vouchers(s: Session, company: Company, source_type: str, source_id: int) -> list[dict[str, Any]]:
-    """Document → its postings: event, rule version and the voucher (with lines and their rules)."""
+    """Document → its postings: event, rule version and the voucher (with lines and their rules).
+
+    Shown after every document command, so it reads what the command just wrote from the session
+    (no reload) and names accounts and dimension values from the transaction's ledger index."""
     links = (
         s.execute(
             select(DocumentVoucher)
@@ -328,31 +435,75 @@ def document_vouchers(s: Session, company: Company, source_type: str, source_id:
         .scalars()
         .all()
     )
-    ids = [ln.voucher_id for ln in links if ln.voucher_id is not None]
-    rows = (
-        s.execute(select(Voucher).options(selectinload(Voucher.lines)).where(Voucher.id.in_(ids)))
-        .scalars()
-        .all()
-        if ids
-        else []
-    )
-    views = {v.id: v for v in voucher_views(s, company, rows, users={})}
+    vouchers = _vouchers_with_lines(s, [ln.voucher_id for ln in links if ln.voucher_id is not None])
+    index = ledger_index(s, company) if vouchers else None
+    cur = company.base_currency
     out = []
     for link in links:
         rules = {e["line_no"]: e["rule_id"] for e in json.loads(link.explanations_json)}
-        view = views.get(link.voucher_id) if link.voucher_id else None
+        v = vouchers.get(link.voucher_id) if link.voucher_id else None
+        lines = [] if v is None or index is None else [asdict(ln) for ln in _line_views(index, v, cur)]
         out.append(
             {
                 "event": link.event,
                 "rule_version": link.rule_version,
                 "voucher_id": link.voucher_id,
-                "voucher_no": view.voucher_no if view else None,
-                "period": view.period if view else None,
-                "total": view.total if view else format_minor(0),
-                "lines": [
-                    {**asdict(ln), "rule": rules.get(ln.line_no, "")} for ln in (view.lines if view else [])
-                ],
+                "voucher_no": v.display_no if v else None,
+                "period": str(Period.from_int(v.period)) if v else None,
+                "total": format_minor(v.total_minor, cur) if v else format_minor(0),
+                "lines": [{**ln, "rule": rules.get(ln["line_no"], "")} for ln in lines],
             }
+        )
+    return out
+
+
+def _vouchers_with_lines(s: Session, ids: list[int]) -> dict[int, Voucher]:
+    """Vouchers by id with their lines: from the session when this transaction holds them."""
+    found: dict[int, Voucher] = {}
+    missing = []
+    for vid in ids:
+        v = s.identity_map.get(identity_key(Voucher, vid))
+        if isinstance(v, Voucher):  # its lines are in the session too, or load in one query
+            found[vid] = v
+        else:
+            missing.append(vid)
+    if missing:
+        for v in s.execute(
+            select(Voucher).options(selectinload(Voucher.lines)).where(Voucher.id.in_(missing))
+        ).scalars():
+            found[v.id] = v
+    return found
+
+
+def _line_views(index: LedgerIndex, v: Voucher, cur: str) -> list[LineView]:
+    """As the ledger's voucher views show lines (same fields, same formatting)."""
+    out = []
+    for ln in sorted(v.lines, key=lambda x: x.line_no):
+        acc = index.account_by_id.get(ln.account_id)
+        if acc is None:  # an account added after the index was built: the chart changed
+            index = _indexes[index.session][index.company.id] = _PostingIndex(index.session, index.company)
+            acc = index.account_by_id[ln.account_id]
+        dims = {}
+        for d in DIMENSIONS:
+            vid = getattr(ln, f"{d}_id")
+            if vid is not None:
+                code = index.dim_code(vid)
+                dims[d] = code[1] if code else ""
+        out.append(
+            LineView(
+                line_no=ln.line_no,
+                summary=ln.summary,
+                account_code=acc.code,
+                account_name=acc.name,
+                debit=format_minor(ln.debit_minor, cur) if ln.debit_minor else "",
+                credit=format_minor(ln.credit_minor, cur) if ln.credit_minor else "",
+                currency=ln.currency,
+                original_amount=None
+                if ln.original_minor is None
+                else format_minor(ln.original_minor, ln.currency or cur),
+                rate=None if ln.rate is None else str(ln.rate),
+                dims=dims,
+            )
         )
     return out
 

@@ -139,7 +139,7 @@ def _load(
 def _index(s: Session, company: Company, day: date) -> LedgerIndex:
     """The command's ledger index, refusing at once a date in a period that is not open (also
     when the posting would be all zero and so make no voucher that could refuse it)."""
-    index = LedgerIndex(s, company, lazy_dimensions=True)
+    index = posting.ledger_index(s, company)
     index.check_period_open(Period.of(day))
     return index
 

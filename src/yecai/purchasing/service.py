@@ -25,7 +25,6 @@ from yecai.inventory.models import StockReceipt
 from yecai.ledger import reports
 from yecai.ledger.models import Company
 from yecai.ledger.models import Period as PeriodRow
-from yecai.ledger.service import LedgerIndex
 from yecai.masterdata import domain as md_domain
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Item, Supplier, TaxCode, Warehouse
@@ -115,7 +114,7 @@ def _item(i: Item) -> dict[str, Any]:
 
 
 def _items(s: Session, ids: Sequence[int]) -> dict[int, Item]:
-    return {i.id: i for i in s.execute(select(Item).where(Item.id.in_(set(ids)))).scalars()} if ids else {}
+    return posting.rows_by_id(s, Item, ids)
 
 
 def _tax_code(codes: dict[str, TaxCode], code: str, field: str) -> TaxCode:
@@ -151,11 +150,7 @@ def _order_lines(s: Session, ids: Sequence[int]) -> dict[int, PurchaseOrderLine]
 
 
 def _order_nos(s: Session, ids: Sequence[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(
-        s.execute(select(PurchaseOrder.id, PurchaseOrder.no).where(PurchaseOrder.id.in_(set(ids)))).all()
-    )
+    return {o.id: o.no for o in posting.rows_by_id(s, PurchaseOrder, ids).values()}
 
 
 def _post(
@@ -166,7 +161,7 @@ def _post(
     doc_id: int,
     payload: dict[str, Any],
 ) -> None:
-    index = LedgerIndex(uow.session, company, lazy_dimensions=True)
+    index = posting.ledger_index(uow.session, company)
     posting.post_document(uow, company, index, event, snapshot, source_id=doc_id, payload=payload)
 
 
@@ -247,8 +242,10 @@ def create_order(
             prices_include_tax=prices_include_tax,
             note=note[:200],
         )
+        known = posting.items_by_code(s, company.id, [str(raw.get("item", "")) for raw in lines[:LINES_MAX]])
         for i, raw in enumerate(lines[:LINES_MAX], start=1):
-            item = md.item_by_code(s, company.id, str(raw.get("item", "")), field=f"lines[{i}].item")
+            code = str(raw.get("item", ""))
+            item = known.get(code) or md.item_by_code(s, company.id, code, field=f"lines[{i}].item")
             if item.kind != "stock":
                 raise domain.NotAStockItem(item=item.code, field=f"lines[{i}].item", row=i)
             code = str(raw.get("tax_code") or md_domain.input_tax_code(item.tax_rate))

@@ -18,7 +18,6 @@ from yecai.core.money import format_minor, to_minor
 from yecai.inventory import service as inventory
 from yecai.inventory.domain import qty_text, to_qty_e4
 from yecai.ledger.models import Company
-from yecai.ledger.service import LedgerIndex
 from yecai.masterdata import domain as md_domain
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Customer, Item, TaxCode, Warehouse
@@ -54,7 +53,7 @@ def _item(i: Item) -> dict[str, Any]:
 
 
 def _items(s: Session, ids: Sequence[int]) -> dict[int, Item]:
-    return {i.id: i for i in s.execute(select(Item).where(Item.id.in_(set(ids)))).scalars()} if ids else {}
+    return posting.rows_by_id(s, Item, ids)
 
 
 def _tax_code(codes: dict[str, TaxCode], code: str, field: str) -> TaxCode:
@@ -125,8 +124,10 @@ def create_order(
             prices_include_tax=prices_include_tax,
             note=note[:200],
         )
+        known = posting.items_by_code(s, company.id, [str(raw.get("item", "")) for raw in lines[:LINES_MAX]])
         for i, raw in enumerate(lines[:LINES_MAX], start=1):
-            item = md.item_by_code(s, company.id, str(raw.get("item", "")), field=f"lines[{i}].item")
+            code = str(raw.get("item", ""))
+            item = known.get(code) or md.item_by_code(s, company.id, code, field=f"lines[{i}].item")
             code = str(raw.get("tax_code") or md_domain.output_tax_code(item.tax_rate))
             tc = _tax_code(codes, code, f"lines[{i}].tax_code")
             price = domain.check_price(Decimal(str(raw.get("unit_price", "0"))))
@@ -439,7 +440,7 @@ def _post(
     doc_id: int,
     payload: dict[str, Any],
 ) -> None:
-    index = LedgerIndex(uow.session, company, lazy_dimensions=True)
+    index = posting.ledger_index(uow.session, company)
     posting.post_document(uow, company, index, event, snapshot, source_id=doc_id, payload=payload)
 
 
@@ -723,27 +724,10 @@ def _invoice_view(s: Session, inv: SalesInvoice, *, company: Company | None = No
     credited = credited_minor(s, inv.id)
     items = _items(s, [ln.item_id for ln in inv.lines])
     cust = s.get(Customer, inv.customer_id)
-    ols = (
-        {
-            ol.id: ol
-            for ol in s.execute(
-                select(SalesOrderLine).where(SalesOrderLine.id.in_([ln.order_line_id for ln in inv.lines]))
-            ).scalars()
-        }
-        if inv.lines
-        else {}
-    )
-    order_nos = (
-        dict(
-            s.execute(
-                select(SalesOrder.id, SalesOrder.no).where(
-                    SalesOrder.id.in_({ol.order_id for ol in ols.values()})
-                )
-            ).all()
-        )
-        if ols
-        else {}
-    )
+    ols = posting.rows_by_id(s, SalesOrderLine, [ln.order_line_id for ln in inv.lines])
+    order_nos = {
+        o.id: o.no for o in posting.rows_by_id(s, SalesOrder, {ol.order_id for ol in ols.values()}).values()
+    }
     out: dict[str, Any] = {
         "id": inv.id,
         "no": inv.no,
