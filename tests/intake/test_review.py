@@ -132,7 +132,7 @@ def test_failed_check_waits_then_correction_and_accept(db: Database, admin: Acto
     got = review.submit(_uow(db, admin), company, wrong_words.encode(), "sdp.xml")
     assert got["status"] == "queued"
     assert {"check_failed"} <= {r["code"] for r in got["reasons"]}
-    assert any("amount_in_words" in r["text"] for r in got["reasons"])
+    assert any(r.get("name") == "amount_in_words" and "大写" in r["text"] for r in got["reasons"])
     with pytest.raises(review.InvoiceChecksFailed):
         review.accept(_uow(db, admin), company, got["id"])
     fixed = review.correct(_uow(db, admin), company, got["id"], {"total_in_words": "壹仟零陆拾圆整"})

@@ -136,7 +136,7 @@ def test_cli_invoice_queue_show_correct_accept(
     code, out, err = cli("intake", "invoice", str(tmp_path / "a.xml"), "--company", company, "-f", "json")
     assert code == 0, err
     got = json.loads(out.splitlines()[0])
-    assert got["status"] == "queued" and any("amount_in_words" in r for r in got["reasons"])
+    assert got["status"] == "queued" and any("大写" in r for r in got["reasons"])
     code, out, _err = cli("intake", "queue", "--company", company, "-f", "json")
     assert [r["id"] for r in json.loads(out)] == [got["id"]]
     code, out, _err = cli("intake", "show", str(got["id"]), "--company", company)

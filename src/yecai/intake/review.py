@@ -71,9 +71,46 @@ LINE_FIELDS = ("name", "spec", "unit", "quantity", "unit_price", "amount", "tax_
 EDITABLE = tuple(k for k in CONFIDENCE_FIELDS if k != "lines") + ("total_in_words",)
 
 # Why an invoice waits for a person: English msgids, translated in the catalogs.
+FIELD_LABELS = {
+    "invoice_type": N_("Invoice type"),
+    "invoice_code": N_("Invoice code"),
+    "invoice_number": N_("Invoice number"),
+    "issue_date": N_("Issue date"),
+    "seller_name": N_("Seller"),
+    "seller_tax_id": N_("Seller tax id"),
+    "buyer_name": N_("Buyer"),
+    "buyer_tax_id": N_("Buyer tax id"),
+    "total_net": N_("Total net"),
+    "total_tax": N_("Total tax"),
+    "total_with_tax": N_("Total with tax"),
+    "total_in_words": N_("Total in capitals (大写)"),
+    "currency": N_("Currency"),
+    "check_code": N_("Check code"),
+    "remarks": N_("Remarks"),
+}
+LINE_LABELS = {
+    "name": N_("Item name"),
+    "spec": N_("Specification"),
+    "unit": N_("Unit"),
+    "quantity": N_("Quantity"),
+    "unit_price": N_("Unit price"),
+    "amount": N_("Amount"),
+    "tax_rate": N_("Tax rate"),
+    "tax": N_("Tax"),
+}
+LINES_LABEL = N_("Lines")
+CHECK_LABELS = {
+    "net_plus_tax_equals_total": N_("Net + tax = total"),
+    "lines_sum_to_net": N_("Lines add up to the net total"),
+    "lines_sum_to_tax": N_("Line taxes add up to the tax total"),
+    "amount_in_words": N_("Capitals (大写) equal the figure"),
+    "seller_tax_id_valid": N_("Seller tax id check digit"),
+    "buyer_tax_id_valid": N_("Buyer tax id check digit"),
+    "buyer_is_company": N_("The buyer is this company"),
+}
 REASONS = {
     "check_failed": N_("Check failed: {name} ({detail})"),
-    "low_confidence": N_("Low confidence in {field}: {value}"),
+    "low_confidence": N_("Read with low confidence: {fields}"),
     "company_tax_id_missing": N_("The company has no tax id on record, so the buyer cannot be checked"),
     "new_supplier": N_("No supplier matches {name} ({tax_id}); a new supplier is proposed"),
     "no_lines": N_("No item lines were read"),
@@ -176,12 +213,15 @@ def reasons_of(
         elif c["name"] == "buyer_is_company" and c["passed"] is None:
             out.append({"code": "company_tax_id_missing"})
     conf = evaluation["confidence"]
+    low = []
     for key in REQUIRED_FIELDS:
         if conf.get(key, 0.0) < AUTO_CONFIDENCE_MIN:
             if key == "lines" and not fields.get("lines"):
                 out.append({"code": "no_lines"})
             else:
-                out.append({"code": "low_confidence", "field": key, "value": f"{conf.get(key, 0.0):.2f}"})
+                low.append(f"{key}={conf.get(key, 0.0):.2f}")
+    if low:
+        out.append({"code": "low_confidence", "fields": ",".join(low)})
     if not supplier.get("code"):
         out.append(
             {
@@ -197,6 +237,16 @@ def reason_text(reason: dict[str, str], locale: str = "zh_CN") -> str:
     from yecai.core.i18n import gettext
 
     params = {k: v for k, v in reason.items() if k != "code"}
+    if reason["code"] == "low_confidence" and "fields" not in params:  # one field per reason, as first stored
+        params["fields"] = f"{params.pop('field', '?')}={params.pop('value', '0')}"
+    if "name" in params and params["name"] in CHECK_LABELS:
+        params["name"] = gettext(CHECK_LABELS[params["name"]], locale)
+    if "fields" in params:
+        sep = "、" if locale.startswith("zh") else ", "
+        params["fields"] = sep.join(
+            f"{gettext(FIELD_LABELS.get(k, LINES_LABEL if k == 'lines' else k), locale)} {float(v):.0%}"
+            for k, _sep, v in (p.partition("=") for p in params["fields"].split(","))
+        )
     return gettext(REASONS[reason["code"]], locale).format(**params)
 
 

@@ -28,33 +28,8 @@ STATUS_LABELS = {
     "drafted": N_("Drafted as vendor bill"),
     "rejected": N_("Rejected"),
 }
-FIELD_LABELS = {
-    "invoice_type": N_("Invoice type"),
-    "invoice_code": N_("Invoice code"),
-    "invoice_number": N_("Invoice number"),
-    "issue_date": N_("Issue date"),
-    "seller_name": N_("Seller"),
-    "seller_tax_id": N_("Seller tax id"),
-    "buyer_name": N_("Buyer"),
-    "buyer_tax_id": N_("Buyer tax id"),
-    "total_net": N_("Total net"),
-    "total_tax": N_("Total tax"),
-    "total_with_tax": N_("Total with tax"),
-    "total_in_words": N_("Total in capitals (大写)"),
-    "currency": N_("Currency"),
-    "check_code": N_("Check code"),
-    "remarks": N_("Remarks"),
-}
-LINE_LABELS = {
-    "name": N_("Item name"),
-    "spec": N_("Specification"),
-    "unit": N_("Unit"),
-    "quantity": N_("Quantity"),
-    "unit_price": N_("Unit price"),
-    "amount": N_("Amount"),
-    "tax_rate": N_("Tax rate"),
-    "tax": N_("Tax"),
-}
+FIELD_LABELS = review.FIELD_LABELS
+LINE_LABELS = review.LINE_LABELS
 FLASHES = {
     "correct": N_("Corrections saved"),
     "accept": N_("Accepted: the draft vendor bill is made"),
@@ -128,6 +103,7 @@ def _detail(
         field_labels=FIELD_LABELS,
         line_labels=LINE_LABELS,
         line_keys=LINE_KEYS,
+        check_labels=review.CHECK_LABELS,
         status_labels=STATUS_LABELS,
         has_image=got["media_type"].startswith("image/") or got["media_type"] == "application/pdf",
         flash=flash,
