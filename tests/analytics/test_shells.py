@@ -109,7 +109,7 @@ def test_web_pages(sqlite_db: Database) -> None:
     r = client.get("/analytics/risk", params={"as_of": AS_OF.isoformat()})
     assert r.status_code == 200
     assert f'data-invoice="{ab.late_invoice}"' in r.text and "6 张发票中 6 张逾期付款" in r.text
-    assert f'<a href="/sales/invoices/' in r.text  # drill-down to the invoice
+    assert '<a href="/sales/invoices/' in r.text  # drill-down to the invoice
     assert r.text.index(ab.late_invoice) < r.text.index(ab.punctual_invoice)
     r = client.get("/analytics/forecast", params={"as_of": "tomorrow"})
     assert r.status_code == 422 and "tomorrow" in r.text
