@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -138,6 +139,8 @@ def test_work_order_life_cycle_with_history_and_vouchers(ops_login: Login, web_d
     assert closed.status_code == 200 and 'data-status="closed"' in closed.text
     wo = production.get_work_order(admin_uow(web_db), OPS, wo_id)
     assert wo["status"] == "closed" and wo["received"] == "3"
+    costs = re.search(r'<tr data-cost="charged">.*?</tr>', closed.text, re.S)
+    assert costs is not None and f"{Decimal(wo['charged']['total']):,}" in costs.group(0)
     # the page lists the vouchers of the order and of its issue, cost collection and receipt
     assert len(voucher_ids(closed.text)) >= 3
     history = ops_login("auditor").get(url).text
@@ -200,6 +203,7 @@ def test_expense_claim_submit_approve_pay(ops_login: Login, web_db: Database) ->
     )
     approved = reviewer.post(f"{url}/approve")
     assert 'data-status="approved"' in approved.text and len(voucher_ids(approved.text)) == 1
+    assert zh("Special VAT invoice") in approved.text and ">special<" not in approved.text
     paid = accountant.post(f"{url}/pay_claim", data={"date": "2025-12-23", "method": "bank", "offset": "0"})
     assert 'data-status="paid"' in paid.text and len(voucher_ids(paid.text)) == 2
     assert expenses.get_claim(admin_uow(web_db), OPS, claim_id)["status"] == "paid"

@@ -137,6 +137,21 @@ ACTION_PERMS: dict[tuple[str, str], str] = {("expense_claim", "approve"): Perm.V
 # Actions that undo something: the page asks before it posts them.
 CONFIRM_ACTIONS = {"cancel"}
 METHOD_LABELS = {"bank": N_("Bank"), "cash": N_("Cash")}
+# Line values that are codes, shown by their label.
+VALUE_LABELS = {
+    "invoice_type": {
+        "special": N_("Special VAT invoice"),
+        "ordinary": N_("Ordinary VAT invoice"),
+        "none": N_("No invoice"),
+    },
+}
+# A work order's costs by element: (key in the view, label).
+COST_ROWS = (
+    ("charged", N_("Charged to the order")),
+    ("relieved", N_("Relieved to finished goods")),
+    ("variance", N_("Written off as variance")),
+    ("in_process", N_("Still in process")),
+)
 PRODUCTION_DOC_LABELS = {
     "production_issue": N_("Material issue"),
     "production_cost": N_("Cost collection"),
@@ -727,6 +742,8 @@ def doc_page(
         methods=METHOD_LABELS,
         related=related,
         production_docs=production_docs,
+        value_labels=VALUE_LABELS,
+        cost_rows=COST_ROWS if kind.key == "work_order" else (),
         vouchers=vouchers,
         has_preview=kind.key in PREVIEWS and view.get("status") == "draft",
         history=_history(ctx, kind, doc_id),
