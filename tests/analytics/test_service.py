@@ -8,10 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from tests.analytics.books import AS_OF, build
+from tests.analytics.books import AS_OF, build, sell
 from tests.conftest import make_company
+from tests.sales.books import setup_books
 from yecai.analytics import service
 from yecai.ledger import reports
+from yecai.masterdata import service as md
+from yecai.receivables import items
+from yecai.sales import service as sales
 from yecai.store.db import Database
 from yecai.store.uow import Actor, UnitOfWork
 
@@ -82,3 +86,29 @@ def test_a_company_without_invoices(db: Database, admin: Actor) -> None:
     with pytest.raises(service.NoHistory) as e:
         service.evaluation(u(), company)
     assert "没有已过账的销售发票" in e.value.message("zh_CN")
+
+
+def test_applications_say_when_an_invoice_was_paid(db: Database, admin: Actor) -> None:
+    """A receipt on account pays the oldest open invoice on its own date, until a person applies
+    it (核销): then the application's date counts, and un-applying opens the invoice again."""
+    b = setup_books(db, admin, receipts=False)
+    md.update_party(b.uow(), b.company, "customer", "C1", credit_days=30)
+    inv = sell(b, "C1", date(2025, 3, 3), "1000.00")  # due 04-02
+    receipt = sales.create_receipt(b.uow(), b.company, customer="C1", day=date(2025, 4, 1), amount="1000.00")
+
+    def open_on(day: date) -> list[str]:
+        return [r["invoice"] for r in service.risk(UnitOfWork(db, admin), b.company, as_of=day)["invoices"]]
+
+    assert open_on(date(2025, 4, 15)) == []  # paid on account on 04-01
+    app = items.apply(
+        b.uow(),
+        b.company,
+        receipt_id=receipt["id"],
+        invoice_id=inv["id"],
+        amount="1000.00",
+        day=date(2025, 4, 20),
+    )
+    assert open_on(date(2025, 4, 15)) == [inv["no"]]  # applied on 04-20: open (and late) before that
+    assert open_on(date(2025, 4, 20)) == []
+    items.unapply(b.uow(), b.company, app["id"], reason="错配", day=date(2025, 4, 25))
+    assert open_on(date(2025, 4, 26)) == [inv["no"]]
