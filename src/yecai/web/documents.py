@@ -270,7 +270,7 @@ META: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("tax", N_("Tax"), "money"),
         ("total", N_("Total"), "money"),
         ("received", N_("Received"), "money"),
-        ("open", N_("Open"), "money"),
+        ("open", N_("amount|Open"), "money"),
     ),
     "sales_receipt": (
         ("date", N_("Date"), "text"),
@@ -302,7 +302,7 @@ META: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("tax", N_("Tax"), "money"),
         ("total", N_("Total"), "money"),
         ("paid", N_("Paid"), "money"),
-        ("open", N_("Open"), "money"),
+        ("open", N_("amount|Open"), "money"),
     ),
     "purchase_payment": (
         ("date", N_("Date"), "text"),
@@ -548,7 +548,7 @@ class Panel:
     # amount, method and invoice_no have their own markup.
     specs: dict[str, tuple[str, str, tuple[tuple[str, str], ...]]] = field(default_factory=dict)
     hint: str = ""  # msgid shown above the panel's lines
-    open_label: str = N_("Open")  # heading of the lines' "left" column
+    open_label: str = N_("quantity|Open")  # heading of the lines' "left" column
 
 
 def _history(ctx: Ctx, kind: Kind, doc_id: int) -> list[dict[str, Any]] | None:
