@@ -3,7 +3,6 @@ which customer a payer is (`confirm`)."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Annotated
 
@@ -60,11 +59,7 @@ def match_cmd(
                 progress=update,
             )
         )
-    rows = service.match_rows(proposals)
-    with out.open("w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=service.MATCH_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    rows = run(lambda: service.write_matches(proposals, out))
     matched = sum(1 for p in proposals if p.applications)
     auto = sum(1 for p in proposals if p.auto)
     err_console.print(
@@ -74,7 +69,7 @@ def match_cmd(
             matched=matched,
             auto=auto,
             review=matched - auto,
-            rows=len(rows),
+            rows=rows,
             out=out,
         )
     )
