@@ -631,6 +631,7 @@ def load_items(
         .group_by(ARApplication.source_type, ARApplication.source_id)
         .subquery()
     )
+    sqlite = s.get_bind().dialect.name == "sqlite"
     with_created = bool(terms.changes)  # the invoice's creation time only matters if terms changed
     items: list[Item] = []
     open_ids: dict[str, Any] = {}
@@ -648,6 +649,10 @@ def load_items(
             join_on = (by_source.c.doc_type == doc_type) & (by_source.c.doc_id == model.id)
             sub = by_source
         where = [model.company_id == company_id, model.status == "posted"]
+        if customer_id is None and sqlite:
+            # the whole company: SQLite would walk the (company, customer) index and fetch every row
+            # at random; ``+ 0`` makes it read the table in order, about twice as fast
+            where[0] = (model.company_id + 0) == company_id
         if customer_id is not None:
             where.append(model.customer_id == customer_id)
         if as_of is not None:
