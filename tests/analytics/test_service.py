@@ -112,3 +112,7 @@ def test_applications_say_when_an_invoice_was_paid(db: Database, admin: Actor) -
     assert open_on(date(2025, 4, 20)) == []
     items.unapply(b.uow(), b.company, app["id"], reason="错配", day=date(2025, 4, 25))
     assert open_on(date(2025, 4, 26)) == [inv["no"]]
+    # new terms for the customer do not move the due date of an invoice made under the old ones
+    md.update_party(b.uow(), b.company, "customer", "C1", credit_days=90)
+    listed = service.risk(UnitOfWork(db, admin), b.company, as_of=date(2025, 4, 26))["invoices"]
+    assert listed[0]["due_date"] == "2025-04-02" and listed[0]["p_late"] == "1.000"

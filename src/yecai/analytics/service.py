@@ -7,7 +7,8 @@ on a stale model and nothing needs migrating when the features change. Reads onl
 transaction is written, nothing is audited.
 
 Where the history comes from:
-- invoices: posted sales invoices; due = invoice date + the customer's credit days;
+- invoices: posted sales invoices; due = invoice date + the customer's credit days in force when
+  the invoice was made (``receivables.items.load_terms``, as aging reads them);
 - payments: the receipt applications (核销, ``ar_application``) with their dates; a receipt with
   no application row counts against the invoice it names, and one naming no invoice pays the
   customer's oldest open invoices first;
@@ -34,6 +35,7 @@ from yecai.ledger import reports
 from yecai.ledger.models import Account, Voucher, VoucherLine
 from yecai.masterdata.models import Customer, Supplier
 from yecai.purchasing.models import PurchasePayment, VendorBill
+from yecai.receivables.items import load_terms
 from yecai.receivables.models_dunning import DunningDispute
 from yecai.receivables.models_items import ARApplication
 from yecai.sales.models import SalesInvoice, SalesReceipt
@@ -81,6 +83,7 @@ def _history(uow: UnitOfWork, company: Any) -> History:
     s = uow.session
     cid = company.id
     customers = {c.id: c for c in s.execute(select(Customer).where(Customer.company_id == cid)).scalars()}
+    terms = load_terms(s, cid)  # credit days in force when each invoice was made, as aging reads them
     invoices = s.execute(
         select(SalesInvoice).where(SalesInvoice.company_id == cid, SalesInvoice.status == "posted")
     ).scalars()
@@ -110,7 +113,7 @@ def _history(uow: UnitOfWork, company: Any) -> History:
     facts: list[InvoiceFact] = []
     for inv in invoices:
         cust = customers[inv.customer_id]
-        days = cust.credit_days or 0
+        days = terms.days_at(inv.customer_id, inv.created_at)
         facts.append(
             InvoiceFact(
                 invoice_id=inv.id,
