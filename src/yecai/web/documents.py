@@ -595,8 +595,8 @@ def _meta(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[dict[str, Any]]:
             item["url"] = f"/masterdata/{key}s/{party.code}"
         elif how.startswith("doc:") and value:
             item["url"] = f"/docs/{how[4:]}/no/{value}"
-        elif how == "method":
-            item["value"] = METHOD_LABELS.get(str(value), str(value))
+        elif how == "method" and value:
+            item["value"] = ctx._(METHOD_LABELS.get(str(value), str(value)))
         elif how == "item" and value:
             item["value"] = f"{value} {_item_names(ctx, [{}]).get(str(value), '')}".strip()
         if value in (None, "") and how != "bool":
