@@ -220,7 +220,9 @@ class Grouper:
             both = self.pending
         starts = _run_starts(both)
         heads = both.filter(starts)
-        if heads.height == self._key_hash(heads).n_unique():
+        head_hashes = self._key_hash(heads)
+        adjacent = heads.height == head_hashes.n_unique()
+        if adjacent:
             # The normal case: the rows of each voucher are adjacent. Vouchers are the runs of
             # equal keys in order, none comes back, so no row is late: no ranking, no joins.
             both = both.with_columns(rank=(starts.cum_sum().cast(pl.Int64) - 1 + self.base))
@@ -232,6 +234,22 @@ class Grouper:
         else:
             # the chunks whose hand-on voucher has appeared: c + 2 <= n_keys // limit
             done_until = max(self.base, (n_keys // limit - 1) * limit)
+        if adjacent:
+            # ranks ascend: the ready rows and the chunks are slices (no copies)
+            ranks = both["rank"]
+            cut = int(ranks.search_sorted(done_until, side="left"))
+            ready, pending = both.slice(0, cut), both.slice(cut).drop("rank")
+            n_ready = done_until - self.base  # vouchers handed on, i.e. the first heads
+            self.flushed.append(heads.slice(0, n_ready).select("no", "dkey"))
+            self.flushed_hashes.update(head_hashes.slice(0, n_ready).to_list())
+            self.pending = pending if block is not None and pending.height else None
+            for lo in range(self.base, done_until, limit):
+                a = int(ranks.search_sorted(lo, side="left"))
+                b = int(ranks.search_sorted(min(lo + limit, done_until), side="left"))
+                if b > a:
+                    yield ready.slice(a, b - a)
+            self.base = done_until if block is not None else self.base
+            return
         ready = both.filter(pl.col("rank") < done_until)
         pending = both.filter(pl.col("rank") >= done_until).drop("rank") if block is not None else None
         self.pending = pending if pending is not None and pending.height else None
@@ -483,9 +501,12 @@ class ChunkValidator:
         ]
         slow_ranks = per.filter(~pl.col("plain"))["rank"]
         fast_rows = rows.filter(pl.col("rank").is_in(fast_ranks.implode())) if slow_ranks.len() else rows
+        # line numbers: the rows of a voucher are adjacent, so position minus its first position
+        pos = pl.int_range(pl.len(), dtype=pl.Int64)
+        first = pl.when(pl.col("rank") != pl.col("rank").shift(1, fill_value=-1)).then(pos).forward_fill()
         fast_l = fast_rows.select(
             "rank",
-            (pl.int_range(pl.len()).over("rank") + 1).cast(pl.Int64).alias("line_no"),
+            (pos - first + 1).alias("line_no"),
             "summary",
             "account_id",
             "debit",
@@ -685,7 +706,12 @@ def plan_batch(
             "status": "posted",
         }
         h_pieces, h_names = _pieces(_HEADER_KEYS, head_consts)
-        l_pieces, l_names = _pieces(_LINE_KEYS, {"company_id": cid})
+        # Columns null on every line of the chunk are written into the template as null.
+        nullable = {"currency": "currency", "original": "original", "rate": "rate"}
+        nullable |= {d: f"{d}_id" for d in DIMENSIONS}
+        line_consts: dict[str, Any] = {"company_id": cid}
+        line_consts |= {k: None for k, col in nullable.items() if L[col].null_count() == n_l}
+        l_pieces, l_names = _pieces(_LINE_KEYS, line_consts)
         account_json = {aid: _enc(a.code) for aid, a in run.index.account_by_id.items()}
         dim_json = {vid: _enc(code) for vid, (_, code) in run.index.dim_codes.items()}
 
@@ -696,21 +722,20 @@ def plan_batch(
 
         L = L.with_columns(
             j_summary=_json_text(L["summary"]),
-            j_currency=_json_text(L["currency"]),
-            j_rate=_json_text(L["rate"]),
+            **{f"j_{k}": _json_text(L[k]) for k in ("currency", "rate") if k in l_names},
         )
         line_values: dict[str, pl.Expr] = {
             "account": ids_json("account_id", account_json),
             "credit": pl.col("credit").cast(pl.String),
-            "currency": pl.col("j_currency"),
+            "currency": pl.col("j_currency") if "currency" in l_names else pl.lit(None),
             "debit": pl.col("debit").cast(pl.String),
             "id": pl.col("id").cast(pl.String),
             "line_no": pl.col("line_no").cast(pl.String),
             "original": pl.col("original").cast(pl.String).fill_null("null"),
             "period": pl.col("period").cast(pl.String),
-            "rate": pl.col("j_rate"),
+            "rate": pl.col("j_rate") if "rate" in l_names else pl.lit(None),
             "summary": pl.col("j_summary"),
-            **{d: ids_json(f"{d}_id", dim_json) for d in DIMENSIONS},
+            **{d: ids_json(f"{d}_id", dim_json) for d in DIMENSIONS if d in l_names},
         }
         L = L.with_columns(_concat(l_pieces, line_values, l_names).alias("j"))
         V = V.with_columns(j_ref=_json_text(V["source_ref"]), j_summary=_json_text(V["summary"]))

@@ -130,19 +130,10 @@ def _rows_of_table(table: Any) -> list[tuple[Any, ...]]:
 
 
 def _ingest(cur: Any, table: str, columns: list[str], consts: dict[str, Any], t: Any) -> None:
-    """Insert an Arrow table with the ADBC driver (the values are bound from C)."""
-    import pyarrow as pa
-
+    """Insert an Arrow table with the ADBC driver: the statement is prepared once with the
+    chunk's constants written in, and each row's values are bound from the Arrow arrays in C."""
     assert t.column_names == columns, (t.column_names, columns)
-    n = t.num_rows
-    for name, value in consts.items():
-        if value is None:
-            t = t.append_column(name, pa.nulls(n, pa.int64()))
-        elif isinstance(value, int):
-            t = t.append_column(name, pa.repeat(pa.scalar(value, pa.int64()), n))
-        else:
-            t = t.append_column(name, pa.repeat(pa.scalar(str(value), pa.large_string()), n))
-    cur.adbc_ingest(table, t, mode="append")
+    cur.executemany(insert_sql(table, columns, consts), t)
 
 
 def _insert(cur: Any, plan: dict[str, Any], what: str, paramstyle: str, adbc: bool) -> None:
