@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from tests.sales.books import Books, setup_books
-from yecai.core.errors import YecaiError
+from yecai.core.errors import FieldRequired, YecaiError
 from yecai.ledger import service as ledger
 from yecai.masterdata import service as md
 from yecai.receivables import dunning
@@ -535,3 +535,40 @@ def test_a_partial_promise_paid_on_time_is_kept_and_escalation_goes_on(
         "630.00",
         2,
     )  # the rest is still overdue
+
+
+def test_a_waived_charge_is_reversed_in_red_and_posted(db: Database, admin: Actor) -> None:
+    b = setup_books(db, admin)
+    md.update_party(b.uow(), b.company, "customer", "C1", credit_days=30)
+    dunning.save_policy(
+        b.uow(),
+        b.company,
+        code="FEE",
+        levels=[
+            {
+                "days_overdue": 10,
+                "actions": [{"type": "late_fee", "fixed_fee": "20", "annual_rate": "0.0365"}],
+            }
+        ],
+    )
+    invoice(b, "C1", "10", "113.00", "2025-03-05")
+    run(b, "2025-04-20")  # 16 days × 1,130.00 × 3.65 % / 365 = 1.808 → 1.81, plus 20.00
+    (charge,) = dunning.charges(b.uow(), b.company)
+    assert (charge["total"], charge["status"]) == ("21.81", "posted")
+    with pytest.raises(FieldRequired):
+        dunning.waive_charge(b.uow(), b.company, charge["no"], reason=" ")
+    out = dunning.waive_charge(b.uow(), b.company, charge["no"], reason="大客户，首次逾期减免")
+    v = ledger.get_voucher(b.uow(), b.company, out["reversal_id"])
+    assert v.status == "posted"
+    assert [(ln.account_code, ln.debit, ln.credit, ln.dims.get("customer", "")) for ln in v.lines] == [
+        ("1122", "-21.81", "", "C1"),
+        ("660302", "", "-1.81", ""),
+        ("6301", "", "-20.00", ""),
+    ]
+    with b.uow() as uow:
+        company = uow.company(b.company, "company.view")
+        assert dunning.charges_by_customer(uow.session, company.id) == {}
+        assert credit.receivable_minor(uow.session, company.id, "C1") == 113000
+    with pytest.raises(dunning.ChargeNotPosted):
+        dunning.waive_charge(b.uow(), b.company, charge["no"], reason="again")
+    assert ("charge_waived", "info", 1) in kinds(b)

@@ -168,5 +168,16 @@ def charges(company: str, uow: UoW, customer: str | None = None) -> list[dict[st
     return dunning.charges(uow, company, customer=customer)
 
 
+class WaiveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=200)
+    date: dt.date | None = None
+
+
+@router.post("/charges/{no}/waive")
+def charge_waive(company: str, no: str, body: WaiveIn, uow: UoW) -> dict[str, Any]:
+    return dunning.waive_charge(uow, company, no, reason=body.reason, day=body.date)
+
+
 def register(app: FastAPI) -> None:
     app.include_router(router)

@@ -340,5 +340,23 @@ def charges_cmd(
     """Late fees and interest charged, with their vouchers."""
     rows = run(lambda: dunning.charges(uow(), company, customer=customer))
     write_rows(
-        rows, ("no", "date", "customer", "interest", "fee", "total", "voucher"), _check_format(fmt), out=out
+        rows,
+        ("no", "date", "customer", "interest", "fee", "total", "status", "voucher"),
+        _check_format(fmt),
+        out=out,
     )
+
+
+@dunning_app.command("charge-waive")
+def charge_waive_cmd(
+    company: Company,
+    no: Annotated[str, typer.Argument(help="Charge number (DC-…)")],
+    reason: Annotated[str, typer.Option("--reason", help="Why it is waived (减免原因)")],
+    day: Annotated[
+        str | None, typer.Option("--date", help="Date of the reversal; default the charge's")
+    ] = None,
+) -> None:
+    """Waive a late fee / interest charge: its voucher is reversed in red and posted."""
+    when = _day(day, "--date")
+    r = run(lambda: dunning.waive_charge(uow(), company, no, reason=reason, day=when))
+    console.print(_("Charge {no} waived; reversal voucher {voucher}", no=r["no"], voucher=r["reversal"]))

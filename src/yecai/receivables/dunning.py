@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, NotFound, YecaiError
 from yecai.core.i18n import N_, gettext
-from yecai.core.money import format_minor, to_minor
+from yecai.core.money import format_minor, from_minor, to_minor
 from yecai.ledger.domain import LineDraft, VoucherDraft
 from yecai.ledger.models import Company
 from yecai.masterdata import service as md
@@ -1413,7 +1413,6 @@ class _Planner:
         (财务费用-利息收入) and non-operating income (营业外收入) for the fixed fee."""
         from decimal import Decimal
 
-        from yecai.core.money import from_minor
         from yecai.ledger.service import LedgerIndex, _mark_reviewed, insert_voucher, post_rows
         from yecai.posting.service import next_document_no
 
@@ -1589,6 +1588,83 @@ def charges_by_customer(s: Session, company_id: int, *, as_of: date | None = Non
     return {code: int(total) for code, total in s.execute(q).all() if total}
 
 
+class ChargeNotPosted(YecaiError):
+    code = "dunning.charge_not_posted"
+    template = "Charge {no} is {status}; only a posted charge can be waived"
+    http_status = 409
+
+
+def waive_charge(
+    uow: UnitOfWork, company_code: str, no: str, *, reason: str, day: date | None = None
+) -> dict[str, Any]:
+    """减免: waive a late fee / interest charge. Its voucher is reversed in red (红字冲销) on ``day``
+    (default: the charge's date) and posted at once, as the charge was; the charge is marked
+    waived and the customer's timeline says so."""
+    from yecai.ledger.models import Voucher
+    from yecai.ledger.service import LedgerIndex, _mark_reviewed, insert_voucher, post_rows
+
+    if not reason.strip():
+        raise FieldRequired(field_name="reason", field="reason")
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_MANAGE)
+        s = uow.session
+        charge = s.execute(
+            select(DunningCharge)
+            .where(DunningCharge.company_id == company.id, DunningCharge.no == no)
+            .with_for_update()
+        ).scalar_one_or_none()
+        if charge is None:
+            raise NotFound(what="dunning charge", key=no, field="no")
+        if charge.status != "posted" or charge.voucher_id is None:
+            raise ChargeNotPosted(no=no, status=charge.status, field="no")
+        orig = s.get(Voucher, charge.voucher_id)
+        assert orig is not None
+        cust = s.get(Customer, charge.customer_id)
+        assert cust is not None
+        index = LedgerIndex(s, company, lazy_dimensions=True)
+        lines = tuple(
+            LineDraft(
+                summary=f"减免 {ln.summary}"[:200],
+                account_code=index.account_by_id[ln.account_id].code,
+                debit=-from_minor(ln.debit_minor),
+                credit=-from_minor(ln.credit_minor),
+                dims={"customer": cust.code} if ln.customer_id is not None else {},
+            )
+            for ln in orig.lines
+        )
+        draft = VoucherDraft(
+            date=day or charge.date, lines=lines, word=orig.word, source_type="dunning_charge", source_ref=no
+        )
+        row = insert_voucher(
+            uow, company, index, index.build(draft), source_id=charge.id, reverses_id=orig.id
+        )
+        _mark_reviewed(uow, row)
+        post_rows(uow, company, [row], index=index)
+        charge.status = "waived"
+        state = _state(s, company, cust)
+        detail = {"charge": no, "voucher": row.display_no, "total": format_minor(charge.total_minor)}
+        _event(
+            s,
+            uow,
+            company,
+            cust.id,
+            "charge_waived",
+            status="info",
+            state=state,
+            reason=reason.strip()[:NOTE_MAX],
+            **detail,
+        )
+        uow.audit(
+            "dunning.charge_waive",
+            "dunning_charge",
+            no,
+            company_id=company.id,
+            after={**detail, "reason": reason.strip()[:NOTE_MAX]},
+        )
+        uow.commit()
+        return {"no": no, "status": "waived", "reversal": row.display_no, "reversal_id": row.id}
+
+
 def charges(uow: UnitOfWork, company_code: str, *, customer: str | None = None) -> list[dict[str, Any]]:
     with uow:
         company = uow.company(company_code, Perm.COMPANY_VIEW)
@@ -1613,6 +1689,7 @@ def charges(uow: UnitOfWork, company_code: str, *, customer: str | None = None) 
                     "interest": format_minor(c.interest_minor),
                     "fee": format_minor(c.fee_minor),
                     "total": format_minor(c.total_minor),
+                    "status": c.status,
                     "voucher": v.display_no if v else "",
                     "voucher_id": c.voucher_id,
                 }

@@ -48,6 +48,7 @@ EVENT_LABELS = {
     "promise_broken": N_("Promise broken"),
     "dispute_set": N_("Dispute opened"),
     "dispute_cleared": N_("Dispute closed"),
+    "charge_waived": N_("Charge waived"),
     "task_done": N_("Task done"),
     "task_reopened": N_("Task reopened"),
 }
@@ -249,6 +250,13 @@ def dunning_dispute(
 @router.post("/receivables/dunning/customers/{customer}/dispute/clear")
 def dunning_dispute_clear(ctx: WebCtx, customer: str, doc_no: Annotated[str, Form()] = "") -> Response:
     return _change(ctx, customer, lambda: dunning.clear_dispute(ctx.uow(), ctx.code, customer, doc_no=doc_no))
+
+
+@router.post("/receivables/dunning/customers/{customer}/charges/{no}/waive")
+def dunning_charge_waive(
+    ctx: WebCtx, customer: str, no: str, reason: Annotated[str, Form()] = ""
+) -> Response:
+    return _change(ctx, customer, lambda: dunning.waive_charge(ctx.uow(), ctx.code, no, reason=reason))
 
 
 @router.post("/receivables/dunning/customers/{customer}/contact")
