@@ -207,6 +207,7 @@ def test_expense_claim_submit_approve_pay(ops_login: Login, web_db: Database) ->
     paid = accountant.post(f"{url}/pay_claim", data={"date": "2025-12-23", "method": "bank", "offset": "0"})
     assert 'data-status="paid"' in paid.text and len(voucher_ids(paid.text)) == 2
     assert zh("Bank") in paid.text.split('data-meta="method">')[1][:60]  # 银行, not "Bank"
+    assert "张三" in paid.text.split('data-meta="employee">')[1][:60]  # E1 by its name
     assert expenses.get_claim(admin_uow(web_db), OPS, claim_id)["status"] == "paid"
 
 

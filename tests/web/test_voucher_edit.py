@@ -64,6 +64,7 @@ def test_a_draft_opens_in_the_entry_grid_and_saves_its_changes(login: Login, web
     before = ledger.get_voucher(admin_uow(web_db), DEMO, vid)
     page = client.get(f"/vouchers/{vid}").text
     assert f'href="/vouchers/{vid}/edit"' in page
+    assert f'data-edit="{vid}"' in client.get("/vouchers?status=draft&period=2025-12").text
     form = client.get(f"/vouchers/{vid}/edit").text
     assert "data-voucher-entry" in form and f'action="/vouchers/{vid}/edit"' in form
     assert 'value="待修改凭证"' in form and 'value="500.00"' in form and 'value="C001"' in form

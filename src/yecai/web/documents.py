@@ -26,6 +26,7 @@ from yecai.core.periods import Period
 from yecai.expenses import service as expenses
 from yecai.inventory import documents as inventory_docs
 from yecai.inventory import service as inventory
+from yecai.ledger import service as ledger
 from yecai.ledger.service import pinyin_initials
 from yecai.masterdata import service as md
 from yecai.production import service as production
@@ -356,8 +357,8 @@ META: dict[str, tuple[tuple[str, str, str], ...]] = {
     ),
     "expense_claim": (
         ("date", N_("Date"), "text"),
-        ("employee", N_("Employee"), "text"),
-        ("department", N_("Department"), "text"),
+        ("employee", N_("Employee"), "dim"),
+        ("department", N_("Department"), "dim"),
         ("attachments", N_("Attachments"), "text"),
         ("submitted_by", N_("Submitted by"), "text"),
         ("approved_by", N_("Approved by"), "text"),
@@ -584,6 +585,7 @@ def _item_names(ctx: Ctx, lines: list[dict[str, Any]]) -> dict[str, str]:
 
 def _meta(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
+    dim_names: dict[tuple[str, str], str] | None = None  # read once, when a field needs it
     for key, label, how in META[kind.key]:
         value = view.get(key)
         item: dict[str, Any] = {"key": key, "label": label, "how": how, "value": value, "url": ""}
@@ -597,6 +599,13 @@ def _meta(ctx: Ctx, kind: Kind, view: dict[str, Any]) -> list[dict[str, Any]]:
             item["url"] = f"/docs/{how[4:]}/no/{value}"
         elif how == "method" and value:
             item["value"] = ctx._(METHOD_LABELS.get(str(value), str(value)))
+        elif how == "dim" and value:
+            if dim_names is None:
+                dim_names = {
+                    (d["type"], d["code"]): d["name"]
+                    for d in ledger.list_dimension_values(ctx.read(), ctx.code)
+                }
+            item["value"] = f"{value} {dim_names.get((key, str(value)), '')}".strip()
         elif how == "item" and value:
             item["value"] = f"{value} {_item_names(ctx, [{}]).get(str(value), '')}".strip()
         if value in (None, "") and how != "bool":
