@@ -135,7 +135,15 @@ def policy_set_cmd(
     default: Annotated[bool, typer.Option("--default", help="Make it the company's default policy")] = False,
     inactive: Annotated[bool, typer.Option("--inactive", help="Keep it but don't use it")] = False,
 ) -> None:
-    """Create or replace a policy from a JSON file of levels."""
+    """Create or replace a policy from a JSON file of levels (without --file: a standard policy).
+
+    Each level: {"name", "days_overdue", "min_amount", "actions": [...]}; actions by "type":
+    email (to, cc, subject, body, language), webhook (url, format robot|json, language),
+    task (assignee, due_days, title), late_fee (annual_rate, fixed_fee, receivable_account,
+    interest_account, fee_account), credit_limit (factor | limit), credit_hold (reason).
+    Templates may use {company} {customer} {customer_code} {level} {level_name} {as_of}
+    {overdue_total} {oldest_days} {items} {item_count}.
+    """
     data: Any = [dict(lv) for lv in DEFAULT_LEVELS]
     if file is not None:
         try:
