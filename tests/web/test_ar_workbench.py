@@ -141,3 +141,20 @@ def test_aging_report_drill_down_and_export(web_app: object, ar_books: tuple[Boo
 def test_login_required(web_app: object) -> None:
     r = TestClient(web_app).get("/receivables", follow_redirects=False)  # type: ignore[arg-type]
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_owner_form_feeds_aging_by_salesperson(web_app: object, ar_books: tuple[Books, dict]) -> None:
+    b, _docs = ar_books
+    c = client_for(web_app, "accountant", b.company)
+    r = c.post(
+        "/receivables/customers/C1/owner",
+        data={"salesperson": "赵六", "department": "D2"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get(r.headers["location"])
+    assert "已保存" in page.text and 'value="赵六"' in page.text
+    aging = c.get("/receivables/aging", params={"as_of": "2025-05-10", "by": "salesperson"})
+    assert '<tr data-key="赵六">' in aging.text and "（未指定）" in aging.text
+    auditor = client_for(web_app, "auditor", b.company)
+    assert 'id="ar-owner-form"' not in auditor.get("/receivables/customers/C1").text

@@ -105,6 +105,10 @@ def _customer_page(
     reversed_ids = {a["reverses"] for a in apps if a["reverses"]}
     timeline = items.customer_timeline(ctx.read(), ctx.code, code, limit=100)
     name = md.get_party(ctx.read(), ctx.code, "customer", code).name
+    with ctx.read() as uow:
+        company = uow.company(ctx.code, Perm.COMPANY_VIEW)
+        cust = items._customer(uow.session, company, code)
+        sp, dept = items.owners(uow.session, company.id).get(cust.id, ("", ""))
     month_start = day.replace(day=1).isoformat()
     return page(
         ctx,
@@ -126,6 +130,9 @@ def _customer_page(
         reversed_ids=reversed_ids,
         timeline=timeline,
         can_apply=ctx.can(Perm.VOUCHER_CREATE),
+        can_manage=ctx.can(Perm.DIMENSION_MANAGE),
+        salesperson=sp,
+        department=dept,
         error=error.render(ctx.locale) if error else "",
         flash=flash,
         main_class="wide",
@@ -140,6 +147,8 @@ def customer(ctx: WebCtx, code: str, as_of: str = "", done: str = "") -> Respons
         flash = ctx._("Applied.")
     elif done == "unapply":
         flash = ctx._("Un-applied: a reversing record was added.")
+    elif done == "owner":
+        flash = ctx._("Saved.")
     return _customer_page(ctx, code, as_of=as_of, flash=flash)
 
 
@@ -188,6 +197,21 @@ def application_unapply(
     query = urlencode({"as_of": as_of, "done": "unapply"} if as_of else {"done": "unapply"})
     target = f"/receivables/customers/{quote(customer)}?{query}" if customer else "/receivables"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/receivables/customers/{code}/owner")
+def customer_owner(
+    ctx: WebCtx,
+    code: str,
+    salesperson: Annotated[str, Form()] = "",
+    department: Annotated[str, Form()] = "",
+) -> Response:
+    """Who looks after the customer's receivables (aging by salesperson and department)."""
+    try:
+        items.set_owner(ctx.uow(), ctx.code, code, salesperson=salesperson, department=department)
+    except YecaiError as exc:
+        return _customer_page(ctx, code, error=exc)
+    return RedirectResponse(f"/receivables/customers/{quote(code)}?done=owner", status_code=303)
 
 
 @router.get("/receivables/customers/{code}/statement")
