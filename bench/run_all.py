@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 QUICK_ARGS = {
     "bench_ledger.py": ["--vouchers", "20000"],
     "bench_reports.py": ["--lines", "30000"],
+    "bench_ocr.py": ["--pages", "2", "--skip-real"],
 }
 
 
