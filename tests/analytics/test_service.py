@@ -12,6 +12,7 @@ from tests.analytics.books import AS_OF, build, sell
 from tests.conftest import make_company
 from tests.sales.books import setup_books
 from yecai.analytics import service
+from yecai.core.errors import NotFound
 from yecai.ledger import reports
 from yecai.masterdata import service as md
 from yecai.receivables import items
@@ -35,6 +36,17 @@ def test_risk_and_forecast_on_real_documents(db: Database, admin: Actor) -> None
     assert late["due_date"] == (AS_OF - timedelta(days=5) + timedelta(days=30)).isoformat()
     assert late["open_amount"] == "2000.00"  # prices include VAT
     assert any("6 张发票中 6 张逾期付款" in f["text"] for f in late["factors"])
+    # per customer: the open amount, and the part expected late (weighted by the probability)
+    summary = {c["customer"]: c for c in res["customers"]}
+    assert [c["customer"] for c in res["customers"]] == ["C2", "C1"]
+    assert summary["C2"]["open_amount"] == "2000.00" and summary["C2"]["open_invoices"] == 1
+    assert Decimal(summary["C2"]["expected_late_amount"]) == (
+        Decimal("2000.00") * Decimal(f"{float(late['p_late']):.4f}")
+    ).quantize(Decimal("0.01"))
+    only = service.risk(u(), ab.company, as_of=AS_OF, customer="C1")
+    assert [r["invoice"] for r in only["invoices"]] == [ab.punctual_invoice]
+    with pytest.raises(NotFound):
+        service.risk(u(), ab.company, as_of=AS_OF, customer="C404")
 
     f = service.forecast(u(), ab.company, as_of=AS_OF, weeks=6, simulations=400, seed=3)
     cash = sum(reports.account_balance_at(u(), ab.company, a, AS_OF) for a in ("1001", "1002"))

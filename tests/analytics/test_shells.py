@@ -111,6 +111,9 @@ def test_web_pages(sqlite_db: Database) -> None:
     assert f'data-invoice="{ab.late_invoice}"' in r.text and "6 张发票中 6 张逾期付款" in r.text
     assert '<a href="/sales/invoices/' in r.text  # drill-down to the invoice
     assert r.text.index(ab.late_invoice) < r.text.index(ab.punctual_invoice)
+    assert 'id="risk-customers"' in r.text and 'data-customer="C2"' in r.text
+    r = client.get("/analytics/risk", params={"as_of": AS_OF.isoformat(), "customer": "C1"})
+    assert r.status_code == 200 and ab.punctual_invoice in r.text and ab.late_invoice not in r.text
     r = client.get("/analytics/forecast", params={"as_of": "tomorrow"})
     assert r.status_code == 422 and "tomorrow" in r.text
     r = TestClient(create_app(db)).get("/analytics/risk", follow_redirects=False)

@@ -20,11 +20,19 @@ Grace = Annotated[int, Query(ge=0, le=365, description="Days after the due date 
 
 @router.get("/risk")
 def risk(
-    company: str, uow: UoW, request: Request, as_of: dt.date | None = None, grace_days: Grace = GRACE_DAYS
+    company: str,
+    uow: UoW,
+    request: Request,
+    as_of: dt.date | None = None,
+    grace_days: Grace = GRACE_DAYS,
+    customer: str | None = None,
 ) -> dict[str, Any]:
     """Open sales invoices, riskiest first: probability of late payment (beyond due + grace),
-    expected payment date and the top factors (in the caller's language)."""
-    return service.risk(uow, company, as_of=as_of, grace_days=grace_days, locale=request_locale(request))
+    expected payment date and the top factors (in the caller's language); per customer the open
+    amount and the part of it expected late."""
+    return service.risk(
+        uow, company, as_of=as_of, grace_days=grace_days, locale=request_locale(request), customer=customer
+    )
 
 
 @router.get("/forecast")

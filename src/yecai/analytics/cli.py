@@ -90,13 +90,16 @@ def risk_cmd(
     fmt: Format = "table",
     out: Out = None,
     grace_days: Grace = GRACE_DAYS,
+    customer: Annotated[str | None, typer.Option("--customer", help="Only this customer's invoices")] = None,
 ) -> None:
     """Open sales invoices with the probability each is paid late, its expected payment date and
     the top factors, riskiest first."""
     day = _day(as_of, "--as-of")
     with progress_bar(_("Fitting the late-payment model"), None):
         res = run(
-            lambda: service.risk(uow(), company, as_of=day, grace_days=grace_days, locale=current_locale())
+            lambda: service.risk(
+                uow(), company, as_of=day, grace_days=grace_days, locale=current_locale(), customer=customer
+            )
         )
     rows: list[dict[str, Any]] = []
     for r in res["invoices"]:

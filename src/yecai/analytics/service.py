@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,9 +29,9 @@ from yecai.analytics.domain import forecast as fc
 from yecai.analytics.domain.evaluation import Evaluation, evaluate
 from yecai.analytics.domain.history import GRACE_DAYS, InvoiceFact, Payment, Receipt, apply_receipts
 from yecai.analytics.domain.model import Score, fit, score_open
-from yecai.core.errors import YecaiError
+from yecai.core.errors import NotFound, YecaiError
 from yecai.core.i18n import gettext
-from yecai.core.money import format_minor
+from yecai.core.money import format_minor, round_minor
 from yecai.ledger import reports
 from yecai.ledger.models import Account, Voucher, VoucherLine
 from yecai.masterdata.models import Customer, Supplier
@@ -170,6 +171,11 @@ def describe(factor: Any, locale: str | None = None) -> str:
     return text.format(**factor.params) if factor.params else text
 
 
+def _p(p: float) -> Decimal:
+    """A probability as an exact decimal (4 places) to weigh money with."""
+    return Decimal(f"{p:.4f}")
+
+
 def _score_view(sc: Score, names: dict[str, str], currency: str, locale: str | None) -> dict[str, Any]:
     inv = sc.invoice
     return {
@@ -208,18 +214,43 @@ def risk(
     as_of: date | None = None,
     grace_days: int = GRACE_DAYS,
     locale: str | None = None,
+    customer: str | None = None,
 ) -> dict[str, Any]:
-    """Every open sales invoice with the probability it is paid late (beyond due + grace), its
-    expected payment date and the top factors, riskiest first."""
+    """Every open sales invoice (of ``customer``, when given) with the probability it is paid late
+    (beyond due + grace), its expected payment date and the top factors, riskiest first; and per
+    customer the open amount and the part of it expected late."""
     with uow:
         day, history, scores, trained_on, method = _scores(uow, company_code, as_of, grace_days)
         currency = uow.company(company_code, Perm.REPORT_VIEW).base_currency or "CNY"
+        if customer is not None:
+            if customer not in history.names:
+                raise NotFound(what="customer", key=customer, field="customer")
+            scores = [sc for sc in scores if sc.invoice.customer == customer]
+        per: dict[str, list[Score]] = defaultdict(list)
+        for sc in scores:
+            per[sc.invoice.customer].append(sc)
+        customers = [
+            {
+                "customer": code,
+                "customer_name": history.names.get(code, ""),
+                "open_invoices": len(items),
+                "open_amount": format_minor(sum(sc.open_minor for sc in items), currency),
+                # open amount weighted by each invoice's probability of late payment
+                "expected_late_amount": format_minor(
+                    round_minor(sum((Decimal(sc.open_minor) * _p(sc.p_late) for sc in items), Decimal(0))),
+                    currency,
+                ),
+            }
+            for code, items in per.items()
+        ]
+        customers.sort(key=lambda c: (-Decimal(c["expected_late_amount"]), c["customer"]))
         return {
             "as_of": day.isoformat(),
             "method": method,
             "trained_on": trained_on,
             "grace_days": grace_days,
             "invoices": [_score_view(sc, history.names, currency, locale) for sc in scores],
+            "customers": customers,
         }
 
 

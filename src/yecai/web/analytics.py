@@ -84,11 +84,12 @@ def forecast_page(ctx: WebCtx, weeks: str | None = None, as_of: str | None = Non
 
 
 @router.get("/analytics/risk")
-def risk_page(ctx: WebCtx, as_of: str | None = None) -> Response:
+def risk_page(ctx: WebCtx, as_of: str | None = None, customer: str | None = None) -> Response:
     _ = ctx._
     if not ctx.can(Perm.REPORT_VIEW):
         raise AnalyticsNotAllowed()
-    res = service.risk(ctx.read(), ctx.code, as_of=_as_of(as_of), locale=ctx.locale)
+    customer = (customer or "").strip() or None
+    res = service.risk(ctx.read(), ctx.code, as_of=_as_of(as_of), locale=ctx.locale, customer=customer)
     invoices = res["invoices"][:RISK_ROWS_MAX]
     for inv in invoices:
         inv["p_late_pct"] = round(float(inv["p_late"]) * 100)
@@ -101,6 +102,7 @@ def risk_page(ctx: WebCtx, as_of: str | None = None) -> Response:
         invoices=invoices,
         total=len(res["invoices"]),
         method_label=_(METHODS[res["method"]]),
+        customer=customer,
     )
 
 
