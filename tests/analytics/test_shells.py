@@ -39,6 +39,8 @@ def test_cli(db: Database, admin: Actor, monkeypatch: pytest.MonkeyPatch) -> Non
     table = list(csv.DictReader(io.StringIO(out[out.index("invoice,") :])))
     assert table[0]["invoice"] == ab.late_invoice and float(table[0]["p_late"]) > 0.6
     assert "Paid 6 of 6 earlier invoices late" in table[0]["factors"]
+    code, out = cli("risk", "-c", ab.company, "--as-of", AS_OF.isoformat(), "--customer", "C1", "-f", "json")
+    assert code == 0 and [r["invoice"] for r in json.loads(out[out.index("[") :])] == [ab.punctual_invoice]
     code, out = cli("risk", "-c", ab.company, "--as-of", AS_OF.isoformat())
     assert code == 0 and f"Late-payment risk as of {AS_OF.isoformat()}" in out and "rules, too little" in out
 
