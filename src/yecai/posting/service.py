@@ -108,9 +108,10 @@ class _PostingIndex(LedgerIndex):
     a sub-account is never served stale; only the per-account objects are not rebuilt."""
 
     def __init__(self, s: Session, company: Company) -> None:
+        # Core, not ORM, execution: plain rows are all this needs, at a fraction of the cost.
         rows = tuple(
             tuple(r)
-            for r in s.execute(
+            for r in s.connection().execute(
                 select(*_CHART_COLUMNS).where(Account.company_id == company.id).order_by(Account.id)
             )
         )
