@@ -256,10 +256,12 @@ class Matcher:
         self.rank = [0] * len(self.items)
         for pos, i in enumerate(order):
             self.rank[i] = pos
+        # ``_age`` as a C-level callable: it is the sort key of every per-customer list.
+        self._age_of: Callable[[int], int] = self.rank.__getitem__
         for idxs in self.by_customer.values():
-            idxs.sort(key=self._age)
+            idxs.sort(key=self._age_of)
         for idxs in self.by_customer_amount.values():
-            idxs.sort(key=self._age)
+            idxs.sort(key=self._age_of)
         self._first: dict[str, int] = {}  # per customer: position of its oldest item still open
         # Per customer, its items by open amount (as given), for "short by a fee" windows.
         self.customer_amounts: dict[str, tuple[list[int], list[int]]] = {}
@@ -468,7 +470,7 @@ class Matcher:
                 bisect.insort(
                     self.by_customer_amount.setdefault((it.customer_code, it.currency, self.open[i]), []),
                     i,
-                    key=self._age,
+                    key=self._age_of,
                 )
             apps.append(Application(it.item_id, applied, it.currency, writeoff))
             if conf < self.s.threshold:
@@ -630,7 +632,7 @@ class Matcher:
                 self.items[i].customer_code,
                 True,
             )
-        idxs.sort(key=self._age)
+        idxs.sort(key=self._age_of)
         ref_reason = Reason(
             "reference_match" if strong else "reference_number",
             ",".join(self.items[i].doc_no for i in idxs[:5]),
@@ -742,7 +744,7 @@ class Matcher:
             if found is None or not found[1]:
                 return None
             extra = [i for i, _a, _w in found[0]]
-        chosen = sorted([*named, *extra], key=self._age)
+        chosen = sorted([*named, *extra], key=self._age_of)
         return [(i, self.open[i], 0) for i in chosen], Reason("reference_plus_amount", str(len(extra)))
 
     def _apply_short(self, idxs: list[int], amt: int) -> list[tuple[int, int, int]]:
@@ -814,7 +816,7 @@ class Matcher:
                 and self.s.short_kind(due, due - amt) in ("fee", "discount")
             ):
                 out.append(i)
-        return sorted(out, key=self._age)
+        return sorted(out, key=self._age_of)
 
     def _by_customer(self, r: BankReceipt, payers: dict[str, tuple[float, Reason]]) -> _Plan | None:
         cands = sorted(
@@ -1014,7 +1016,7 @@ class Matcher:
         }
         if not idxs or len({self.items[i].customer_code for i in idxs}) != 1:
             return None
-        i = min(idxs, key=self._age)
+        i = min(idxs, key=self._age_of)
         conf = 0.6 if len(idxs) == 1 else 0.55
         return _Plan(
             [(i, r.amount_minor, 0)],
