@@ -272,7 +272,11 @@ def test_customer_timeline_lists_documents_and_applications(db: Database, admin:
     inv = invoice(b, "C1", "1", "113.00")
     r = receipt(b, "C1", "113.00", invoice_id=inv["id"])
     items.set_owner(b.uow(), b.company, "C1", salesperson="张三", department="D1")
+    md.update_party(b.uow(), b.company, "customer", "C1", credit_days=45)
     tl = items.customer_timeline(b.uow(), b.company, "C1")
+    texts = {e["kind"]: e["text"] for e in tl}
+    assert texts["customer.update"] == "credit_days: 0 → 45"
+    assert texts["receivables.owner"] == "salesperson: 张三; department: D1"
     kinds = [e["kind"] for e in tl]
     assert {"invoice", "receipt", "apply", "receivables.owner"} <= set(kinds)
     assert any(e["doc"] == f"{r['no']} → {inv['no']}" for e in tl)

@@ -848,6 +848,23 @@ def register_timeline_source(name: str, fn: TimelineSource) -> None:
     _TIMELINE_SOURCES[name] = fn
 
 
+def _changes(before_json: str | None, after_json: str | None) -> str:
+    """'credit_days: 30 → 60; group: 直销 → 经销' from an audit row's before/after."""
+    try:
+        before = json.loads(before_json) if before_json else {}
+        after = json.loads(after_json) if after_json else {}
+    except ValueError:
+        return ""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ""
+    parts = [
+        f"{k}: {before.get(k, '')} → {v}" if k in before else f"{k}: {v}"
+        for k, v in after.items()
+        if before.get(k) != v and k not in ("customer", "kind", "code")
+    ]
+    return "; ".join(parts)[:300]
+
+
 def customer_timeline(
     uow: UnitOfWork, company_code: str, customer: str, *, limit: int = 200
 ) -> list[dict[str, Any]]:
@@ -901,8 +918,10 @@ def customer_timeline(
                     "application_id": a.id,
                 }
             )
-        for at, action, username, after_json in s.execute(
-            select(AuditLog.at, AuditLog.action, AuditLog.username, AuditLog.after_json).where(
+        for at, action, username, before_json, after_json in s.execute(
+            select(
+                AuditLog.at, AuditLog.action, AuditLog.username, AuditLog.before_json, AuditLog.after_json
+            ).where(
                 AuditLog.company_id == company.id,
                 AuditLog.entity == "customer",
                 AuditLog.entity_id == cust.code,
@@ -915,7 +934,7 @@ def customer_timeline(
                     "kind": action,
                     "doc": "",
                     "amount": "",
-                    "text": after_json or "",
+                    "text": _changes(before_json, after_json),
                     "by": username,
                 }
             )

@@ -34,6 +34,8 @@ KIND_LABELS = {
     "apply": N_("Applied"),
     "unapply": N_("Un-applied"),
     "receivables.owner": N_("Owner changed"),
+    "customer.update": N_("Customer changed"),
+    "customer.create": N_("Customer created"),
 }
 STATUS_LABELS = {"open": N_("Open"), "partial": N_("Partly settled"), "closed": N_("Settled")}
 BY_LABELS = {
