@@ -572,3 +572,45 @@ def test_a_waived_charge_is_reversed_in_red_and_posted(db: Database, admin: Acto
     with pytest.raises(dunning.ChargeNotPosted):
         dunning.waive_charge(b.uow(), b.company, charge["no"], reason="again")
     assert ("charge_waived", "info", 1) in kinds(b)
+
+
+def test_two_runs_at_once_send_each_level_once(db: Database, admin: Actor, mailbox: Mailbox) -> None:
+    b = books(db, admin, mailbox)
+    invoice(b, "C1", "10", "113.00", "2025-03-05")
+    results: list[dunning.RunResult] = []
+    errors: list[BaseException] = []
+
+    def go() -> None:
+        try:
+            results.append(run(b, "2025-04-06"))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=go) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(results) == 2
+    assert sorted(r.sent for r in results) == [0, 1] and len(mailbox.messages) == 1
+
+
+def test_a_send_claimed_by_a_run_that_crashed_is_tried_again_later(
+    db: Database, admin: Actor, mailbox: Mailbox
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from yecai.receivables.models_dunning import DunningRun
+
+    b = books(db, admin, mailbox)
+    invoice(b, "C1", "10", "113.00", "2025-03-05")
+    run(b, "2025-04-06")
+    # As if the process died after planning: the e-mail is still claimed by that run.
+    with b.uow() as uow:
+        uow.session.execute(update(DunningAction).values(status="sending", attempts=0))
+        uow.commit()
+    assert run(b, "2025-04-07").sent == 0  # a run that may still be sending: not twice
+    with b.uow() as uow:
+        uow.session.execute(update(DunningRun).values(started_at=datetime.now(UTC) - timedelta(hours=1)))
+        uow.commit()
+    assert run(b, "2025-04-08").sent == 1 and len(mailbox.messages) == 2

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, NotFound, YecaiError
@@ -64,6 +64,7 @@ from yecai.store.base import utcnow
 from yecai.store.uow import UnitOfWork
 
 ATTEMPTS_MAX = 5
+CLAIM_STALE_MINUTES = 30  # an e-mail / webhook claimed by a run this long ago is tried again
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 NOTE_MAX = 200
 TIMELINE_MAX = 500
@@ -979,6 +980,11 @@ class _Planner:
     def run(self, progress: Progress | None) -> list[dict[str, Any]]:
         s, company = self.s, self.company
         if not self.dry_run:
+            # One run at a time per company: a second one waits here (PostgreSQL; SQLite writers
+            # are serialized already) and then finds the levels the first one reached.
+            s.execute(
+                select(DunningPolicy.id).where(DunningPolicy.company_id == company.id).with_for_update()
+            ).all()
             self.run_row = DunningRun(
                 company_id=company.id, as_of=self.as_of, started_by=self.uow.actor.username
             )
@@ -1006,7 +1012,7 @@ class _Planner:
             s.execute(
                 select(DunningAction.customer_id).where(
                     DunningAction.company_id == company.id,
-                    DunningAction.status.in_(("pending", "failed")),
+                    self._due_status(),
                     DunningAction.attempts < ATTEMPTS_MAX,
                 )
             ).scalars()
@@ -1179,6 +1185,18 @@ class _Planner:
             )
         self.s.flush()
 
+    def _due_status(self) -> Any:
+        """Waiting to be done: pending, failed, or claimed for sending by a run that never finished
+        (a crash between planning and recording; the letter may go twice, never not at all)."""
+        stale = select(DunningRun.id).where(
+            DunningRun.company_id == self.company.id,
+            DunningRun.started_at < utcnow() - timedelta(minutes=CLAIM_STALE_MINUTES),
+        )
+        return or_(
+            DunningAction.status.in_(("pending", "failed")),
+            (DunningAction.status == "sending") & DunningAction.run_id.in_(stale),
+        )
+
     def _queue(self, cust: Customer, state: DunningCustomer) -> list[DunningAction]:
         return list(
             self.s.execute(
@@ -1186,7 +1204,7 @@ class _Planner:
                 .where(
                     DunningAction.company_id == self.company.id,
                     DunningAction.customer_id == cust.id,
-                    DunningAction.status.in_(("pending", "failed")),
+                    self._due_status(),
                     DunningAction.attempts < ATTEMPTS_MAX,
                 )
                 .order_by(DunningAction.level, DunningAction.action_no)
@@ -1234,6 +1252,8 @@ class _Planner:
             if a.kind in dd.EXTERNAL_KINDS:
                 payload = self._payload(cust, state, policy, level, action, over)
                 a.payload_json = json.dumps(payload, ensure_ascii=False)
+                # Claimed by this run, so that a run starting meanwhile does not send it as well.
+                a.status, a.run_id = "sending", self.run_row.id if self.run_row else None
                 self.sends.append(_Send(a.id, cust.id, a.kind, payload))
                 continue
             self._in_books(a, action, cust, state, level, over)

@@ -140,7 +140,9 @@ class DunningAction(Base):
     kind: Mapped[str] = mapped_column(String(20))
     params_json: Mapped[str] = mapped_column(Text, default="{}")
     payload_json: Mapped[str] = mapped_column(Text, default="{}")  # the letter / body as planned
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|done|failed|cancelled
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # pending|sending|done|failed|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(String(500), default="")
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ar_dunning_run.id"), nullable=True)
