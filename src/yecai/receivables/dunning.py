@@ -9,8 +9,9 @@ The run (``run``) works in two steps:
    the actions inside the books at once (task, late-fee voucher, lower credit limit, credit hold;
    each in a savepoint so one refusal is recorded without losing the others) and writes the letter
    of each e-mail / webhook action;
-2. the e-mails and webhooks (new ones, and earlier ones that failed) are sent after that commit,
-   each result recorded in its own small transaction. A failure stays in the queue as ``failed``
+2. the e-mails and webhooks (new ones, and earlier ones that failed) are claimed by the run in
+   step 1 (runs are serialized per company, so a second run neither re-plans nor re-sends them),
+   sent after that commit, and each result recorded in its own small transaction. A failure stays in the queue as ``failed``
    and is tried again by the next run (at most ``ATTEMPTS_MAX`` times), never silently lost.
    Delivery is at least once: a crash between a server's "accepted" and our record of it means
    the next run sends that letter again (a duplicate reminder is better than a lost one).
