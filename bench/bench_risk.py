@@ -108,7 +108,9 @@ def backtest_receipts(invoices: list[InvoiceFact], as_of: date, weeks: int) -> d
     ]
     scorer, priors, _n = fit(known, as_of)
     scores = score_open(scorer, known, as_of, priors)
-    inflows = [Inflow(s.invoice.no, s.open_minor, s.invoice.due, s.offsets) for s in scores]
+    inflows = [
+        Inflow(s.invoice.no, s.open_minor, s.invoice.due, s.offsets, s.invoice.customer) for s in scores
+    ]
     f = simulate(as_of=as_of, opening_minor=0, inflows=inflows, outflows=[], weeks=weeks, simulations=2000)
     by_no = {i.no: i for i in invoices}
     actual = [0] * weeks

@@ -380,7 +380,10 @@ def forecast(
         opening = sum(
             reports.account_balance_at(uow, company_code, code, day) for code in _cash_roots(uow, company)
         )
-        inflows = [fc.Inflow(sc.invoice.no, sc.open_minor, sc.invoice.due, sc.offsets) for sc in scores]
+        inflows = [
+            fc.Inflow(sc.invoice.no, sc.open_minor, sc.invoice.due, sc.offsets, sc.invoice.customer)
+            for sc in scores
+        ]
         outflows = _payables(uow, company, day)
         lines = _bank_lines(uow, company, day)
         recurring = fc.recurring_items(lines, day)

@@ -27,12 +27,15 @@ RECURRING_MIN_MONTHS = 3  # seen in at least this many of them (and last month o
 @dataclass(frozen=True)
 class Inflow:
     """An open receivable: ``amount_minor`` arrives ``offset`` days after ``due``, each offset of
-    ``offsets`` equally likely."""
+    ``offsets`` equally likely. Inflows of one ``payer`` move together: in each simulation they
+    are drawn at the same quantile of their spreads (a customer who pays one invoice late pays its
+    others late too; drawing them independently makes the band of the total far too narrow)."""
 
     key: str
     amount_minor: int
     due: date
     offsets: tuple[int, ...]
+    payer: str = ""  # "" → on its own
 
 
 @dataclass(frozen=True)
@@ -186,9 +189,15 @@ def simulate(
     rng = np.random.default_rng(seed)
     sims = np.zeros((simulations, weeks), dtype=np.int64)
     beyond = 0
+    quantile: dict[str, np.ndarray] = {}
     for inf in inflows:
-        offsets = np.array(inf.offsets or (0,), dtype=np.int64)
-        drawn = offsets[rng.integers(0, len(offsets), size=simulations)]
+        offsets = np.sort(np.array(inf.offsets or (0,), dtype=np.int64))
+        u = quantile.get(inf.payer) if inf.payer else None
+        if u is None:
+            u = rng.random(simulations)
+            if inf.payer:
+                quantile[inf.payer] = u
+        drawn = offsets[np.minimum((u * len(offsets)).astype(np.int64), len(offsets) - 1)]
         # days after as_of; a date already past (the invoice is still open) moves to tomorrow
         ahead = np.maximum((inf.due - as_of).days + drawn, 1)
         week = (ahead - 1) // 7
