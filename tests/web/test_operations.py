@@ -88,7 +88,9 @@ def test_bom_list_view_and_a_refused_then_saved_new_version(
         or r.status_code in (409, 422)
     )
     assert 'value="2.1"' in r.text and 'value="新工艺"' in r.text
-    assert re.search(r'<tr class="line has-error">\s*<td class="no">2</td>', r.text)
+    assert re.search(
+        r'<tr class="line has-error">\s*<td class="no"></td>\s*<td><input name="component" value="P"', r.text
+    )
     form.update(component=["R1", "R2", ""], qty_per=["2.1", "1", ""])
     ok = client.post("/production/boms/new", data=form, follow_redirects=False)
     assert ok.status_code == 303

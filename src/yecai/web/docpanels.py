@@ -16,7 +16,6 @@ from yecai.expenses import service as expenses
 from yecai.inventory import documents as inventory_docs
 from yecai.production import service as production
 from yecai.sales import returns as sales_returns
-from yecai.web import doclist
 from yecai.web.context import Ctx
 from yecai.web.doclist import Kind
 from yecai.web.documents import Panel, _decimal_field, _Refused, _remaining, minor_of
@@ -244,4 +243,3 @@ DONE = {
     "paid": N_("Claim paid"),
     "processed": N_("Gains and losses posted"),
 }
-WRITE = doclist.WRITE
