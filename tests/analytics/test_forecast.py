@@ -106,3 +106,21 @@ def test_recurring_items_are_found_in_bank_lines() -> None:
         simulations=1,
     )
     assert sum(w.recurring_out_minor for w in f.weeks) == -payroll.amount_minor  # July only
+
+
+def test_a_customers_invoices_move_together() -> None:
+    """Two invoices of one customer, each paid tomorrow or in 200 days: in every run both come or
+    neither does, so the median week-1 total is never one invoice; two customers are independent."""
+    spread = (1, 200)
+
+    def median_week1(payers: tuple[str, str]) -> int:
+        inflows = [
+            Inflow(k, 1_000_00, AS_OF, spread, payer) for k, payer in zip(("X", "Y"), payers, strict=True)
+        ]
+        f = simulate(
+            as_of=AS_OF, opening_minor=0, inflows=inflows, outflows=[], weeks=1, simulations=2000, seed=5
+        )
+        return f.weeks[0].closing_p50_minor
+
+    assert median_week1(("C1", "C1")) in (0, 2_000_00)
+    assert median_week1(("C1", "C2")) == 1_000_00
