@@ -321,3 +321,17 @@ def test_concurrent_applications_never_over_apply_a_receipt(db: Database, admin:
     assert sorted(outcomes) == ["ok"] * 3 + ["receivables.over_application"] * 5
     assert open_by_no(b)[r["no"]]["open_amount"] == "-10.00"
     assert ar_discrepancies(b) == []
+
+
+def test_a_receipt_dated_before_its_invoice_settles_it_on_the_invoice_date(
+    db: Database, admin: Actor
+) -> None:
+    b = setup_books(db, admin)
+    inv = invoice(b, "C1", "1", "113.00", day="2025-03-10")
+    r = receipt(b, "C1", "113.00", day="2025-03-08", invoice_id=inv["id"])  # paid in advance, entered later
+    (app,) = items.list_applications(b.uow(), b.company)
+    assert app["date"] == "2025-03-10"
+    assert {k: v["open_amount"] for k, v in open_by_no(b, as_of=date(2025, 3, 9)).items()} == {
+        r["no"]: "-113.00"
+    }
+    assert open_by_no(b, as_of=date(2025, 3, 10)) == {}

@@ -300,6 +300,14 @@ def _record(
     return app
 
 
+def _settlement_day(s: Session, company_id: int, *days: date) -> date:
+    """When two documents settle each other: the later one's date (a receipt may be dated before
+    the invoice it pays), moved to the first open day if that falls in a closed period."""
+    day = max(days)
+    opened = first_open_day(s, company_id)
+    return opened if opened is not None and day < opened else day
+
+
 def record_receipt_application(
     uow: UnitOfWork, company: Company, receipt: SalesReceipt, inv: SalesInvoice, amount_minor: int
 ) -> None:
@@ -312,7 +320,7 @@ def record_receipt_application(
         source=receipt,
         inv=inv,
         amount_minor=amount_minor,
-        day=receipt.date,
+        day=_settlement_day(uow.session, company.id, receipt.date, inv.date),
         origin="receipt",
     )
 
@@ -333,7 +341,7 @@ def record_credit_note_application(
             source=cn,
             inv=inv,
             amount_minor=amount,
-            day=cn.date,
+            day=_settlement_day(s, company.id, cn.date, inv.date),
             origin="credit_note",
         )
 
@@ -437,10 +445,7 @@ def apply(
                     raise IdempotencyConflict(key=key, id=first.id, field="idempotency_key")
                 return application_view(s, first)
         if day is None:
-            day = max(source.date, inv.date)
-            opened = first_open_day(s, company.id)
-            if opened is not None and day < opened:
-                day = opened
+            day = _settlement_day(s, company.id, source.date, inv.date)
         app = _record(
             uow,
             company,
@@ -485,10 +490,7 @@ def unapply(
         if done is not None:
             raise AlreadyUnapplied(id=app.id, by=done, field="application_id")
         if day is None:
-            day = app.date
-            opened = first_open_day(s, company.id)
-            if opened is not None and day < opened:
-                day = opened
+            day = _settlement_day(s, company.id, app.date)
         if day < app.date:
             raise ApplicationTooEarly(
                 day=day.isoformat(), doc=f"#{app.id}", doc_date=app.date.isoformat(), field="date"
