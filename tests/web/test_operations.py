@@ -333,3 +333,29 @@ def test_return_from_a_delivery_and_credit_note_from_an_invoice(
     assert after["credited"] != inv["credited"]
     listing = client.get("/sales/credit-notes").text
     assert cn["no"] in listing
+
+
+def test_english_pages_show_no_context_prefixes(ops_login: Login, ops_company: OpsCompany) -> None:
+    """Context-prefixed msgids ('goods|Item') read as plain English words ('Item')."""
+    client = ops_login("finance_manager")
+    client.cookies.set("yecai_lang", "en")
+    ids = ops_company.ids
+    urls = [
+        f"/production/work-orders/{ids['work_order'][0]}",
+        f"/expenses/claims/{ids['expense_claim'][-1]}",
+        f"/sales/invoices/{ids['sales_invoice'][0]}",
+        "/inventory/counts/new?warehouse=W1",
+        "/books/balance-sheet?period=2025-12",
+        "/vouchers?status=posted",
+    ]
+    for url in urls:
+        html = client.get(url).text
+        assert not re.search(r"\b(goods|document|voucher|statement|amount|quantity|status|action)\|", html), (
+            url
+        )
+    page = client.get(f"/production/work-orders/{ids['work_order'][0]}").text
+    assert "Work order" in page and "Released" in page and ">Item<" in page
+    r = ops_login("reviewer")
+    r.cookies.set("yecai_lang", "en")
+    refused = r.post(f"/expenses/claims/{ids['expense_claim'][1]}/approve").text
+    assert "is approved; cannot approve" in refused
