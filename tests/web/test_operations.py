@@ -359,3 +359,25 @@ def test_english_pages_show_no_context_prefixes(ops_login: Login, ops_company: O
     r.cookies.set("yecai_lang", "en")
     refused = r.post(f"/expenses/claims/{ids['expense_claim'][1]}/approve").text
     assert "is approved; cannot approve" in refused
+
+
+def test_overhead_allocation_by_labour_hours(ops_login: Login, web_db: Database) -> None:
+    client = ops_login("accountant")
+    assert ops_login("reviewer").get("/production/allocate").status_code == 403
+    page = client.get("/production/allocate").text
+    orders = re.findall(r'<input type="hidden" name="order" value="(\d+)">', page)
+    assert orders and 'data-order="WO-2025-0001"' in page
+    hours = ["" for _ in orders]
+    hours[0] = "x"
+    bad = client.post(
+        "/production/allocate", data={"date": "2025-12-29", "amount": "100", "order": orders, "hours": hours}
+    )
+    assert bad.status_code == 422 and 'value="x"' in bad.text and 'class="has-error"' in bad.text
+    before = production.get_work_order(admin_uow(web_db), OPS, int(orders[0]))["charged"]["overhead"]
+    hours[0] = "3"
+    ok = client.post(
+        "/production/allocate", data={"date": "2025-12-29", "amount": "100", "order": orders, "hours": hours}
+    )
+    assert ok.status_code == 200 and 'id="allocation-result"' in ok.text and len(voucher_ids(ok.text)) == 1
+    after = production.get_work_order(admin_uow(web_db), OPS, int(orders[0]))["charged"]["overhead"]
+    assert Decimal(after) - Decimal(before) == Decimal("100.00")  # one order with hours takes it all

@@ -201,6 +201,7 @@ def operations_pages(ops: OpsCompany) -> list[str]:
         "/production/boms/new",
         "/inventory/counts/new?warehouse=W1",
         "/inventory/costing?period=2025-12",
+        "/production/allocate",
     ]
     for key in ("work_order", "expense_claim", "stock_count", "sales_return", "sales_credit_note"):
         kind = KINDS[key]

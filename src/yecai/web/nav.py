@@ -62,6 +62,9 @@ SECTION_TABS["inventory"] += (
     ),
 )
 SECTION_TABS["production"] += (NavItem("bom", N_("Bills of materials"), "/production/boms", DOCS_READ),)
+SECTION_TABS["production"] += (
+    NavItem("allocate", N_("Overhead allocation"), "/production/allocate", (Perm.VOUCHER_CREATE,)),
+)
 SECTION_TABS["sales"] += (
     NavItem("tax_export", N_("Export to invoicing software"), "/sales/tax-export", (Perm.EXPORT,)),
 )

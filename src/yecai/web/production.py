@@ -8,6 +8,7 @@ actions and follow-up forms live in ``documents``, ``docforms`` and ``docpanels`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -15,12 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from yecai.core.errors import FieldRequired, NotFound, PermissionDenied, YecaiError
+from yecai.core.money import parse_decimal
 from yecai.masterdata import service as md
 from yecai.production import service as production
 from yecai.security.domain import Perm
-from yecai.web import doclist
+from yecai.web import doclist, pages
 from yecai.web.context import Ctx, web_ctx
-from yecai.web.documents import LINE_FIELD_RE, section_page
+from yecai.web.documents import LINE_FIELD_RE, parse_day, section_page
 from yecai.web.errors import error_message
 
 router = APIRouter(include_in_schema=False)
@@ -168,3 +170,109 @@ async def bom_create(ctx: WebCtx, request: Request) -> Response:
             form.errors["item"] = message
         return _form_page(ctx, form, exc.http_status)
     return RedirectResponse(f"/production/boms/{bom['id']}?done=created", status_code=303)
+
+
+# --- overhead allocation (制造费用分配) ----------------------------------------------------------------
+
+ALLOCATION_ORDERS_SHOWN = production.ALLOCATION_ORDERS_MAX
+HOURS_FIELD_RE = re.compile(r"^hours\[(\d+)\]$")
+
+
+@dataclass
+class AllocationForm:
+    date: str
+    amount: str = ""
+    orders: list[dict[str, Any]] = field(default_factory=list)  # id, no, item, item_name, hours, error
+    errors: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+    error_code: str = ""
+
+
+def _released_orders(ctx: Ctx) -> list[dict[str, Any]]:
+    kind = doclist.KINDS["work_order"]
+    rows = doclist.list_page(
+        ctx.read(), ctx.code, kind, doclist.Filters(status="released"), page_size=ALLOCATION_ORDERS_SHOWN
+    )["items"]
+    return [
+        {
+            "id": r["id"],
+            "no": r["no"],
+            "item": r["party"],
+            "item_name": r["party_name"],
+            "hours": "",
+            "error": "",
+        }
+        for r in rows
+    ]
+
+
+def _allocation_page(
+    ctx: Ctx, form: AllocationForm, *, result: list[dict[str, Any]] | None = None, status_code: int = 200
+) -> Response:
+    vouchers = (
+        doclist.document_vouchers(ctx.read(), ctx.code, [("production_cost", int(d["id"])) for d in result])
+        if result
+        else []
+    )
+    return section_page(
+        ctx,
+        "docs/allocation.html",
+        "production",
+        "allocate",
+        ctx._("Overhead allocation"),
+        status_code=status_code,
+        form=form,
+        result=result,
+        vouchers=vouchers,
+    )
+
+
+@router.get("/production/allocate")
+def allocation(ctx: WebCtx) -> Response:
+    if not ctx.can(doclist.WRITE):
+        raise PermissionDenied(user=ctx.actor.username, permission=doclist.WRITE, company=ctx.code)
+    form = AllocationForm(date=pages.default_voucher_date(ctx).isoformat(), orders=_released_orders(ctx))
+    return _allocation_page(ctx, form)
+
+
+@router.post("/production/allocate")
+async def allocation_run(ctx: WebCtx, request: Request) -> Response:
+    if not ctx.can(doclist.WRITE):
+        raise PermissionDenied(user=ctx.actor.username, permission=doclist.WRITE, company=ctx.code)
+    data = await request.form()
+    form = AllocationForm(date=str(data.get("date", "")).strip(), amount=str(data.get("amount", "")).strip())
+    ids = [str(v) for v in data.getlist("order")]
+    hours = [str(v).strip() for v in data.getlist("hours")]
+    known = {str(o["id"]): o for o in _released_orders(ctx)}
+    form.orders = [
+        {**known[oid], "hours": hours[i] if i < len(hours) else ""}
+        for i, oid in enumerate(ids[:ALLOCATION_ORDERS_SHOWN])
+        if oid in known
+    ]
+    day = parse_day(form.date)
+    amount = None
+    try:
+        amount = parse_decimal(form.amount)
+    except YecaiError as exc:
+        form.errors["amount"] = error_message(exc, ctx.locale)
+    if day is None:
+        form.errors["date"] = ctx._("Enter a date such as 2025-03-31")
+    if form.errors:
+        form.error = ctx._("Please correct the marked fields")
+        return _allocation_page(ctx, form, status_code=422)
+    assert day is not None and amount is not None
+    wanted = [o for o in form.orders if o["hours"]]
+    try:
+        result = production.allocate_overhead(
+            ctx.uow(), ctx.code, day=day, amount=amount, hours=[(int(o["id"]), o["hours"]) for o in wanted]
+        )
+    except YecaiError as exc:
+        message = error_message(exc, ctx.locale)
+        form.error, form.error_code = message, exc.code
+        m = HOURS_FIELD_RE.match(exc.field or "")
+        if m and 1 <= int(m.group(1)) <= len(wanted):
+            wanted[int(m.group(1)) - 1]["error"] = message
+        elif exc.field in ("amount", "date"):
+            form.errors[str(exc.field)] = message
+        return _allocation_page(ctx, form, status_code=exc.http_status)
+    return _allocation_page(ctx, form, result=result)
