@@ -286,3 +286,8 @@ def test_web_preview_run_and_customer_page(db: Database, admin: Actor, mailbox: 
     page = client.get("/receivables/dunning/customers/C1")
     assert "2025-04-30" in page.text and 'data-kind="promise_set"' in page.text
     assert dunning.run(b.uow(), b.company, as_of=date(2025, 4, 20)).customers[0]["paused_by"] == "promise"
+    # The same pages in English
+    client.get("/lang/en?next=/receivables/dunning")
+    html = client.get("/receivables/dunning?as_of=2025-04-21").text
+    assert "Dunning" in html and "Paused" in html and "Promise to pay" in html and "催收策略" not in html
+    assert "Timeline" in client.get("/receivables/dunning/customers/C1").text
