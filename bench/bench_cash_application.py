@@ -20,6 +20,7 @@ import argparse
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -154,8 +155,11 @@ def main() -> None:
             str(args.threshold),
         ]
         t1 = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "YECAI_LANG": "en"})
         cli_s = time.perf_counter() - t1
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli_cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         rows = read(out) if proc.returncode == 0 else []
         want = sorted((p.txn_id, a.item_id, str(a.applied_amount)) for p in proposals for a in p.applications)
         same = sorted((r["txn_id"], r["item_id"], r["applied_amount"]) for r in rows) == want
@@ -163,6 +167,7 @@ def main() -> None:
             "command": " ".join(cmd),
             "exit": proc.returncode,
             "seconds": round(cli_s, 2),
+            "cpu_seconds": round(cli_cpu_s, 2),
             "rows": len(rows),
             "same_as_engine": same,
             "stderr_tail": proc.stderr[-500:],
@@ -201,7 +206,8 @@ def main() -> None:
     )
     if not cli.get("skipped"):
         print(
-            f"  CLI end to end  {cli['seconds']} s, exit {cli['exit']}, same as engine: {cli['same_as_engine']}"
+            f"  CLI end to end  {cli['seconds']} s wall, {cli['cpu_seconds']} s CPU, exit {cli['exit']},"
+            f" same as engine: {cli['same_as_engine']}"
         )
     print(f"{'':24}{'n':>7} {'hit':>7} {'auto':>7} {'wrong':>6}")
     for k, v in sorted(by.items()):

@@ -956,8 +956,7 @@ class Matcher:
             # Four: one of the two pairs sums to at most half. Most receipts have no two pair sums
             # adding up to the amount at all; a set intersection (in C) says so before any loop.
             sums = by_sum.keys()
-            complements = {amt - t for t in sums}
-            for s1, firsts in by_sum.items() if not sums.isdisjoint(complements) else ():
+            for s1, firsts in by_sum.items() if not sums.isdisjoint(map(amt.__sub__, sums)) else ():
                 if s1 > half or len(found) > 3:
                     continue
                 seconds = by_sum.get(amt - s1)
