@@ -41,6 +41,8 @@ ROUTERS = (
     "yecai.intake.api_etl",
     "yecai.web.imports",
     "yecai.web.taxexport",
+    "yecai.payables.api",
+    "yecai.web.payables_review",
     "yecai.web.app",
 )
 

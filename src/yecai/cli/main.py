@@ -127,6 +127,7 @@ def _register_groups() -> None:
         "yecai.sales.cli",
         "yecai.sales.cli_reports",
         "yecai.purchasing.cli",
+        "yecai.payables.cli",
         "yecai.production.cli",
         "yecai.expenses.cli",
         "yecai.masterdata.cli_import",

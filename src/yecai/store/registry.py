@@ -8,6 +8,7 @@ from yecai.intake import models_review as intake_review_models  # noqa: F401
 from yecai.inventory import models as inventory_models  # noqa: F401
 from yecai.ledger import models as ledger_models  # noqa: F401
 from yecai.masterdata import models as masterdata_models  # noqa: F401
+from yecai.payables import models as payables_models  # noqa: F401
 from yecai.posting import models as posting_models  # noqa: F401
 from yecai.production import models as production_models  # noqa: F401
 from yecai.purchasing import models as purchasing_models  # noqa: F401

@@ -65,6 +65,14 @@ SECTION_TABS["production"] += (NavItem("bom", N_("Bills of materials"), "/produc
 SECTION_TABS["production"] += (
     NavItem("allocate", N_("Overhead allocation"), "/production/allocate", (Perm.VOUCHER_CREATE,)),
 )
+SECTION_TABS["purchasing"] += (
+    NavItem(
+        "ap_review",
+        N_("Payment matching review"),
+        "/payables/review",
+        (Perm.VOUCHER_CREATE, Perm.CASH_MANAGE, Perm.REPORT_VIEW),
+    ),
+)
 SECTION_TABS["sales"] += (
     NavItem("tax_export", N_("Export to invoicing software"), "/sales/tax-export", (Perm.EXPORT,)),
 )
