@@ -26,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 WebCtx = Annotated[Ctx, Depends(web_ctx)]
 ACTIVE = "receivables"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WORKBENCH_ROWS_MAX = 500  # customers listed at once (largest balances first); search finds the rest
 
 KIND_LABELS = {
     "invoice": N_("Sales invoice"),
@@ -79,6 +80,7 @@ def workbench(ctx: WebCtx, as_of: str = "", basis: str = "due", buckets: str = "
     if q.strip():
         needle = q.strip().lower()
         rows = [r for r in rows if needle in r["key"].lower() or needle in r["name"].lower()]
+    shown = rows[:WORKBENCH_ROWS_MAX]
     return page(
         ctx,
         "ar_workbench.html",
@@ -86,7 +88,8 @@ def workbench(ctx: WebCtx, as_of: str = "", basis: str = "due", buckets: str = "
         ctx._("Receivables"),
         tab="workbench",
         result=result,
-        rows=rows,
+        rows=shown,
+        hidden=len(rows) - len(shown),
         as_of=day.isoformat(),
         basis=basis,
         buckets=buckets,
