@@ -207,6 +207,16 @@ def run(
         company = uow.company(company_code, Perm.VOUCHER_CREATE)
         s = uow.session
         limit = _check_threshold(threshold) if threshold is not None else threshold_of(company)
+        # Lock the waiting proposals first: a person deciding one meanwhile either finishes
+        # before (and the line is no longer unsettled) or waits for this run.
+        existing = {
+            p.bank_line_id: p
+            for p in s.execute(
+                select(MatchProposal)
+                .where(MatchProposal.company_id == company.id, MatchProposal.status == "proposed")
+                .with_for_update()
+            ).scalars()
+        }
         done = select(MatchProposal.bank_line_id).where(
             MatchProposal.company_id == company.id, MatchProposal.status.in_(DONE_STATUSES)
         )
@@ -221,14 +231,6 @@ def run(
                 .order_by(BankLine.txn_date, BankLine.id)
             ).scalars()
         )
-        existing = {
-            p.bank_line_id: p
-            for p in s.execute(
-                select(MatchProposal).where(
-                    MatchProposal.company_id == company.id, MatchProposal.status == "proposed"
-                )
-            ).scalars()
-        }
         pairs = ar.open_invoices(s, company)
         invoice_ids = {item.item_id: inv_id for item, inv_id in pairs}
         owner_of = {item.item_id: item.customer_code for item, _id in pairs}
