@@ -18,6 +18,7 @@ from yecai.store.uow import Actor, UnitOfWork
 
 BANK_ACCOUNT = "6222 0200 3333 4444"
 S3_ACCOUNT = "6228 4800 1234 5678"
+PASSWORD = "Secret-pass-2025!"
 
 
 def payables_books(db: Database, admin: Actor) -> Books:
@@ -76,6 +77,6 @@ class Bank:
 
 def user_with_role(db: Database, admin: Actor, company: str, role: str) -> Actor:
     name = new_code(role[:3].upper()).lower()
-    security.create_user(UnitOfWork(db, admin), username=name, password="Secret-pass-2025!")
+    security.create_user(UnitOfWork(db, admin), username=name, password=PASSWORD)
     security.grant(UnitOfWork(db, admin), username=name, company_code=company, role=role)
     return security.actor_for(db, name, source="test")
