@@ -109,7 +109,8 @@ def _lean_modules() -> tuple[str, ...]:
             if len(words) == 2:
                 break
     mod = _LEAN_COMMANDS.get((words[0], words[1])) if len(words) == 2 else None
-    return (mod,) if mod and sys.argv[0].endswith(("yecai", "__main__.py")) else ()
+    started_as_yecai = sys.argv[0].endswith(("yecai", os.path.join("yecai", "__main__.py")))
+    return (mod,) if mod and started_as_yecai else ()
 
 
 def _register_groups() -> None:
