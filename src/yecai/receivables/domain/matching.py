@@ -252,16 +252,18 @@ class Matcher:
             self.by_amount.setdefault((it.currency, it.open_minor), []).append(i)
             self.by_customer_amount.setdefault((it.customer_code, it.currency, it.open_minor), []).append(i)
             names.setdefault(it.customer_code, it.customer_name)
-        order = sorted(range(len(self.items)), key=lambda i: (self.items[i].date, self.items[i].item_id, i))
+        ages = [(it.date, it.item_id, i) for i, it in enumerate(self.items)]
+        ages.sort()
         self.rank = [0] * len(self.items)
-        for pos, i in enumerate(order):
+        for pos, (_d, _id, i) in enumerate(ages):
             self.rank[i] = pos
         # ``_age`` as a C-level callable: it is the sort key of every per-customer list.
         self._age_of: Callable[[int], int] = self.rank.__getitem__
         for idxs in self.by_customer.values():
             idxs.sort(key=self._age_of)
         for idxs in self.by_customer_amount.values():
-            idxs.sort(key=self._age_of)
+            if len(idxs) > 1:
+                idxs.sort(key=self._age_of)
         self._first: dict[str, int] = {}  # per customer: position of its oldest item still open
         # Per customer, its items by open amount (as given), for "short by a fee" windows.
         self.customer_amounts: dict[str, tuple[list[int], list[int]]] = {}
@@ -270,11 +272,7 @@ class Matcher:
             self.customer_amounts[code] = ([a for a, _ in pairs], [i for _, i in pairs])
         # The same amount billed to a customer again and again (a monthly fee): an exact amount
         # then says less about which of its items is paid.
-        billed: dict[tuple[str, str, int], int] = {}
-        for it in self.items:
-            key = (it.customer_code, it.currency, it.open_minor)
-            billed[key] = billed.get(key, 0) + 1
-        self.recurring = {k for k, n in billed.items() if n > 1}
+        self.recurring = {k for k, idxs in self.by_customer_amount.items() if len(idxs) > 1}
         self._version: dict[str, int] = {}  # customer → how many times its items changed
         self._open_cache: dict[tuple[str, str, int], tuple[int, list[int]]] = {}
         self.tentative: set[int] = set()  # items changed by a proposal that waits for review
