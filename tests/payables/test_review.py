@@ -5,6 +5,7 @@ twice, bank fees are not payments, and only those who do bank work or make vouch
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from tests.sales.books import Books
 from yecai.core.errors import PermissionDenied
 from yecai.ledger.models import Company
 from yecai.payables import service as ap
+from yecai.purchasing import service as purchasing
 from yecai.purchasing.models import PurchasePayment, VendorBill
 from yecai.store.db import Database
 from yecai.store.uow import Actor, UnitOfWork
@@ -200,3 +202,21 @@ def test_a_cashier_may_decide_an_auditor_may_not(books: Books, db: Database, adm
     # The cashier did not become anything more than a cashier.
     with pytest.raises(PermissionDenied):
         ap.set_threshold(UnitOfWork(db, cashier), b.company, "0.9")
+
+
+def test_a_payment_entered_by_hand_is_not_booked_again(books: Books) -> None:
+    b = books
+    b1 = bill(b, "S3", "880.00", "2025-03-01")
+    b2 = bill(b, "S3", "880.00", "2025-03-02")
+    purchasing.create_payment(
+        b.uow(), b.company, supplier="S3", day=date(2025, 4, 1), amount="880.00", bill_id=b1["id"]
+    )
+    Bank(b).statement(("2025-04-02", "880.00", "上海远航电子科技有限公司", S3_ACCOUNT, "货款"))
+    counts = ap.run(b.uow(), b.company)
+    assert counts["auto_applied"] == 0 and counts["proposed"] == 1
+    (p,) = queue(b)
+    assert p["supplier"] == "S3" and p["items"] == [] and p["reasons"][0]["code"] == "already_recorded"
+    assert paid(b, b2["id"]) == 0 and len(payments(b)) == 1
+    with pytest.raises(ap.ProposalEmpty):
+        ap.confirm(b.uow(), b.company, p["id"])
+    assert ap.reject(b.uow(), b.company, p["id"], note="已手工登记")["status"] == "rejected"

@@ -80,6 +80,16 @@ class SupplierInfo:
     bank_account: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class RecordedPayment:
+    """A bank payment already entered by hand (not made by this queue)."""
+
+    payment_no: str
+    supplier_code: str
+    date: dt.date
+    amount_minor: int
+
+
 @dataclass(frozen=True)
 class Memory:
     """What people confirmed: payee account key → supplier codes, payee name key → codes."""
@@ -107,6 +117,7 @@ class Settings:
     subset_size_max: int = 4
     name_score_min: float = 0.6
     suppliers_max: int = 3
+    recorded_window_days: int = 7  # a payment entered by hand is dated this close to the bank line
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +288,12 @@ def match(
     suppliers: Sequence[SupplierInfo],
     memory: Memory,
     settings: Settings = Settings(),
+    recorded: Sequence[RecordedPayment] = (),
 ) -> list[Proposal]:
-    """One proposal per payment (fee lines excluded: they get none), in the order given."""
+    """One proposal per payment (fee lines excluded: they get none), by date. A line that a payment
+    entered by hand already accounts for (same supplier and amount, dated close by) is proposed
+    without bills, so that it is not booked a second time."""
+    unused = sorted(recorded, key=lambda r: (r.date, r.payment_no))
     open_left = {b.bill_id: b.open_minor for b in bills}
     by_id = {b.bill_id: b for b in bills}
     by_supplier: dict[str, list[int]] = {}
@@ -316,6 +331,24 @@ def match(
         referenced = live(ref_ids, p.currency)
         ref_suppliers = {b.supplier_code for b in referenced}
         candidates = set(payees) | ref_suppliers
+        known = next(
+            (
+                r
+                for r in unused
+                if r.supplier_code in candidates
+                and r.amount_minor == p.amount_minor
+                and abs((r.date - p.date).days) <= settings.recorded_window_days
+            ),
+            None,
+        )
+        if known is not None:
+            unused.remove(known)
+            out.append(
+                Proposal(
+                    p.txn_id, known.supplier_code, (), 0.0, (Reason("already_recorded", known.payment_no),)
+                )
+            )
+            continue
         best: tuple[float, str, tuple[Allocation, ...], list[Reason]] | None = None
         scored = []
         for code in sorted(candidates):

@@ -24,6 +24,7 @@ import dataclasses
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -42,6 +43,7 @@ from yecai.payables.domain import (
     Memory,
     OpenBill,
     Proposal,
+    RecordedPayment,
     Settings,
     SupplierInfo,
     is_fee,
@@ -85,6 +87,9 @@ REASON_TEXTS: dict[str, str] = {
     "overpayment": N_("More than the open bills"),
     "no_open_bill": N_("The supplier has no open bill"),
     "no_match": N_("No open bill fits"),
+    "already_recorded": N_(
+        "A payment of this amount to the supplier is already entered; reject the line if it is that one"
+    ),
     "auto_apply_failed": N_("Automatic application refused by the books"),
     "foreign_currency": N_("Not in the company's currency: pay by hand"),
 }
@@ -108,7 +113,9 @@ class ProposalNotOpen(YecaiError):
 
 class ProposalEmpty(YecaiError):
     code = "payables.proposal_empty"
-    template = "Proposal {id} names no supplier and no bill; correct it with the supplier and bills instead"
+    template = (
+        "Proposal {id} has no supplier or no bills to pay; correct it with the supplier and bills instead"
+    )
     http_status = 409
 
 
@@ -299,6 +306,26 @@ def _open_bills(s: Session, company: Company) -> list[tuple[OpenBill, int]]:
     ]
 
 
+def _recorded(s: Session, company: Company, lines: Sequence[BankLine]) -> list[RecordedPayment]:
+    """Bank payments entered by hand (not made by this queue) around the lines' dates."""
+    if not lines:
+        return []
+    first = min(ln.txn_date for ln in lines) - timedelta(days=Settings().recorded_window_days)
+    made_here = select(PaymentProposalItem.payment_id).where(PaymentProposalItem.payment_id.is_not(None))
+    rows = s.execute(
+        select(PurchasePayment.no, Supplier.code, PurchasePayment.date, PurchasePayment.amount_minor)
+        .join(Supplier, Supplier.id == PurchasePayment.supplier_id)
+        .where(
+            PurchasePayment.company_id == company.id,
+            PurchasePayment.status == "posted",
+            PurchasePayment.method == "bank",
+            PurchasePayment.date >= first,
+            PurchasePayment.id.not_in(made_here),
+        )
+    ).all()
+    return [RecordedPayment(no, code, day, amount) for no, code, day, amount in rows]
+
+
 def run(
     uow: UnitOfWork, company_code: str, *, threshold: str | Decimal | float | None = None
 ) -> dict[str, int]:
@@ -308,6 +335,16 @@ def run(
         company = _company(uow, company_code)
         s = uow.session
         limit = _check_threshold(threshold) if threshold is not None else threshold_of(company)
+        # Lock the waiting proposals first: a person deciding one meanwhile either finishes
+        # before (and the line is no longer unsettled) or waits for this run.
+        existing = {
+            p.bank_line_id: p
+            for p in s.execute(
+                select(PaymentProposal)
+                .where(PaymentProposal.company_id == company.id, PaymentProposal.status == "proposed")
+                .with_for_update()
+            ).scalars()
+        }
         done = select(PaymentProposal.bank_line_id).where(
             PaymentProposal.company_id == company.id, PaymentProposal.status.in_(DONE_STATUSES)
         )
@@ -318,14 +355,6 @@ def run(
                 .order_by(BankLine.txn_date, BankLine.id)
             ).scalars()
         )
-        existing = {
-            p.bank_line_id: p
-            for p in s.execute(
-                select(PaymentProposal).where(
-                    PaymentProposal.company_id == company.id, PaymentProposal.status == "proposed"
-                )
-            ).scalars()
-        }
         bills = _open_bills(s, company)
         sups = list(s.execute(select(Supplier).where(Supplier.company_id == company.id)).scalars())
         sup_id = {x.code: x.id for x in sups}
@@ -337,6 +366,7 @@ def run(
             [SupplierInfo(x.code, x.name, x.bank_account or "") for x in sups if x.enabled],
             _memory(s, company),
             Settings(threshold=float(limit)),
+            _recorded(s, company, lines),
         )
         by_line = {int(p.txn_id): p for p in proposals}
         base = company.base_currency or "CNY"
@@ -583,7 +613,10 @@ def confirm(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str =
         company = _company(uow, company_code)
         s = uow.session
         row, line = _open_row(s, company, proposal_id)
-        if row.supplier_id is None:
+        has_items = s.execute(
+            select(func.count()).where(PaymentProposalItem.proposal_id == row.id)
+        ).scalar_one()
+        if row.supplier_id is None or not has_items:
             raise ProposalEmpty(id=proposal_id, field="proposal")
         _apply(uow, company, row, line)
         _decide(uow, row, "confirmed", note)
