@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests.payables.books import S3_ACCOUNT, Bank, bill, payables_books, user_with_role
 from tests.sales.books import Books
 from yecai.core.errors import PermissionDenied
+from yecai.ledger import closing
 from yecai.ledger.models import Company
 from yecai.payables import service as ap
 from yecai.purchasing import service as purchasing
@@ -167,7 +168,7 @@ def test_correct_and_reject_and_memory_on_the_next_statement(books: Books) -> No
     assert "payee_account_known" in {r["code"] for r in latest["reasons"]}
 
 
-def test_threshold_one_queues_everything_and_a_closed_period_is_refused_gracefully(books: Books) -> None:
+def test_threshold_one_queues_everything(books: Books) -> None:
     b = books
     b1 = bill(b, "S3", "500.00")
     Bank(b).statement(("2025-04-01", "500.00", "上海远航电子科技有限公司", S3_ACCOUNT, b1["no"]))
@@ -220,3 +221,21 @@ def test_a_payment_entered_by_hand_is_not_booked_again(books: Books) -> None:
     with pytest.raises(ap.ProposalEmpty):
         ap.confirm(b.uow(), b.company, p["id"])
     assert ap.reject(b.uow(), b.company, p["id"], note="已手工登记")["status"] == "rejected"
+
+
+def test_a_closed_period_refuses_the_payment_and_the_line_waits(books: Books) -> None:
+    b = books
+    b1 = bill(b, "S3", "500.00", "2025-03-01")
+    b2 = bill(b, "S3", "260.00", "2025-03-02")
+    Bank(b).statement(
+        ("2025-03-20", "500.00", "上海远航电子科技有限公司", S3_ACCOUNT, b1["no"]),
+        ("2025-04-02", "260.00", "上海远航电子科技有限公司", S3_ACCOUNT, b2["no"]),
+    )
+    for month in ("2025-01", "2025-02", "2025-03"):
+        closing.close_period(b.uow(), b.company, month)
+    counts = ap.run(b.uow(), b.company)
+    assert (counts["auto_applied"], counts["refused"], counts["proposed"]) == (1, 1, 1)
+    (p,) = queue(b)
+    assert p["reasons"][-1]["code"] == "auto_apply_failed" and p["payments"] == []
+    assert (paid(b, b1["id"]), paid(b, b2["id"])) == (0, 26000)  # the rest of the run went on
+    assert payments(b) == [(b2["id"], 26000, "2025-04-02")]
