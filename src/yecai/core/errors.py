@@ -45,8 +45,9 @@ class YecaiError(Exception):
 
     def message(self, locale: str = "zh_CN") -> str:
         from yecai.core.i18n import gettext
+        from yecai.core.vocabulary import translated_params
 
-        return gettext(self.template, locale).format(**self.params)
+        return gettext(self.template, locale).format(**translated_params(self.params, locale))
 
     def where(self, locale: str = "zh_CN") -> str:
         from yecai.core.i18n import gettext
