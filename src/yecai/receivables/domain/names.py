@@ -233,9 +233,9 @@ class NameIndex:
                 shared[key] += 0  # same brand: a candidate even without a shared bigram
             n = len(grams)
             size = self._size
-            rough = heapq.nsmallest(
-                self.CANDIDATES_MAX, shared, key=lambda k: (-2 * shared[k] / (n + size[k]), k)
-            )
+            # (score, key) pairs built in a comprehension: no Python call per candidate.
+            ranked = [(-2 * c / (n + size[k]), k) for k, c in shared.items()]
+            rough = [k for _score, k in heapq.nsmallest(self.CANDIDATES_MAX, ranked)]
             scored = [
                 # The same core in two registered names (上海华东商贸 and 北京华东商贸): only the
                 # full name decides between them.
