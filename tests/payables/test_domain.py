@@ -73,3 +73,10 @@ def test_overpayment_is_never_automatic() -> None:
     b = bills((1, "S1", "PB-2025-0001", 10000, ""))
     (p,) = match([pay("1", 15000, account="6222 0001", remark="PB-2025-0001")], b, SUPPLIERS, Memory())
     assert not p.auto and "overpayment" in {r.code for r in p.reasons} and p.allocated_minor == 10000
+
+
+def test_a_bill_named_for_another_suppliers_account_waits() -> None:
+    b = bills((1, "S2", "PB-2025-0001", 70000, ""))
+    (p,) = match([pay("1", 70000, "江南制造有限公司", "6222 0001", "PB-2025-0001")], b, SUPPLIERS, Memory())
+    assert p.supplier_code == "S2" and not p.auto
+    assert ("supplier_ambiguous", "S1") in {(r.code, r.detail) for r in p.reasons}

@@ -385,6 +385,12 @@ def match(
         if len(scored) > 1 and scored[1][2] and scored[1][0] >= conf - 0.1:
             reasons = [*reasons, Reason("supplier_ambiguous", scored[1][1])]
             conf = min(conf, 0.8)
+        # The remark names a bill, but the account paid is surely another supplier's.
+        own = payees[code].score if code in payees else 0.0
+        other = max(((c, x.score) for c, x in payees.items() if c != code), key=lambda t: t[1], default=None)
+        if other is not None and other[1] >= 0.95 > own:
+            reasons = [*reasons, Reason("supplier_ambiguous", other[0])]
+            conf = min(conf, 0.8)
         conf = round(max(0.0, min(conf, 1.0)), 4)
         auto = (
             bool(allocs)
