@@ -270,3 +270,17 @@ def test_a_pixel_bomb_is_refused_and_nothing_is_stored(db: Database, admin: Acto
     with pytest.raises(ocr.ImageTooLarge):
         review.submit(_uow(db, admin), company, png_claiming(60_000, 60_000), "bomb.png")
     assert _count(db, company) == 0
+
+
+def test_a_supplier_matched_by_a_similar_name_only_is_confirmed_by_a_person(
+    db: Database, admin: Actor, company: str
+) -> None:
+    review.set_company_tax_id(_uow(db, admin), company, b.BUYER_ID)
+    md.create_party(_uow(db, admin), company, "supplier", code="BJ-02", name="北京测试卖方贸易有限公司")
+    got = review.submit(_uow(db, admin), company, b.FP_XML.encode(), "a.xml")
+    assert (
+        got["proposal"]["supplier"]["code"] == "BJ-02"
+        and got["proposal"]["supplier"]["how"] == "similar_name"
+    )
+    assert got["status"] == "queued"
+    assert [r["code"] for r in got["reasons"]] == ["supplier_similar"]

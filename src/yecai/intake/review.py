@@ -114,6 +114,7 @@ REASONS = {
     "company_tax_id_missing": N_("The company has no tax id on record, so the buyer cannot be checked"),
     "new_supplier": N_("No supplier matches {name} ({tax_id}); a new supplier is proposed"),
     "no_lines": N_("No item lines were read"),
+    "supplier_similar": N_("The supplier {code_} {name} was matched by a similar name only; confirm it"),
 }
 
 
@@ -222,6 +223,14 @@ def reasons_of(
                 low.append(f"{key}={conf.get(key, 0.0):.2f}")
     if low:
         out.append({"code": "low_confidence", "fields": ",".join(low)})
+    if supplier.get("code") and supplier.get("confirm"):
+        out.append(
+            {
+                "code": "supplier_similar",
+                "name": str(supplier.get("name") or ""),
+                "code_": str(supplier["code"]),
+            }
+        )
     if not supplier.get("code"):
         out.append(
             {
