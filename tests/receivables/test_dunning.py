@@ -517,6 +517,13 @@ def test_charges_by_customer_reconcile_the_receivable_they_booked(db: Database, 
         company = uow.company(b.company, "company.view")
         assert dunning.charges_by_customer(uow.session, company.id) == {"C1": 2000}
         assert credit.receivable_minor(uow.session, company.id, "C1") == 113000 + 2000
+    # the fee is an open item of the customer, and the books still reconcile (yecai check)
+    from yecai.checks.service import run_checks
+    from yecai.receivables import items
+
+    fees = [i for i in items.open_items(b.uow(), b.company, customer="C1") if i["kind"] == "charge"]
+    assert [(i["amount"], i["open_amount"]) for i in fees] == [("20.00", "20.00")]
+    assert run_checks(b.uow(), b.company) == []
 
 
 def test_a_partial_promise_paid_on_time_is_kept_and_escalation_goes_on(
@@ -569,6 +576,9 @@ def test_a_waived_charge_is_reversed_in_red_and_posted(db: Database, admin: Acto
         company = uow.company(b.company, "company.view")
         assert dunning.charges_by_customer(uow.session, company.id) == {}
         assert credit.receivable_minor(uow.session, company.id, "C1") == 113000
+    from yecai.checks.service import run_checks
+
+    assert run_checks(b.uow(), b.company) == []  # the waiver's red voucher and the charge net out
     with pytest.raises(dunning.ChargeNotPosted):
         dunning.waive_charge(b.uow(), b.company, charge["no"], reason="again")
     assert ("charge_waived", "info", 1) in kinds(b)

@@ -208,12 +208,16 @@ def _receivables(uow: UnitOfWork, s: Session, company: Company) -> list[Discrepa
     if "" in ledger:
         out.append(Discrepancy("ar_subledger", f"{_m(ledger[''])} on {AR_ACCOUNT} has no customer"))
     docs = receivables_by_customer(s, company.id)
+    from yecai.receivables.dunning import charges_by_customer  # late fees are receivables too
+
+    for code, charged in charges_by_customer(s, company.id).items():
+        docs[code] = docs.get(code, 0) + charged
     for code in sorted(set(docs) | set(ledger)):
         if code and docs.get(code, 0) != ledger.get(code, 0):
             out.append(
                 Discrepancy(
                     "ar_documents",
-                    f"customer {code}: invoices − receipts {_m(docs.get(code, 0))} ≠ {AR_ACCOUNT} balance {_m(ledger.get(code, 0))}",
+                    f"customer {code}: invoices + charges − receipts {_m(docs.get(code, 0))} ≠ {AR_ACCOUNT} balance {_m(ledger.get(code, 0))}",
                 )
             )
     return out

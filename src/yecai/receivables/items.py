@@ -48,7 +48,12 @@ from yecai.store.uow import UnitOfWork
 AR_ACCOUNT = "1122"
 SOURCE_TYPES = ("sales_receipt", "sales_credit_note")
 ORIGINS = ("manual", "receipt", "credit_note", "cash_application")
-KINDS = {"sales_invoice": "invoice", "sales_receipt": "receipt", "sales_credit_note": "credit_note"}
+KINDS = {
+    "sales_invoice": "invoice",
+    "sales_receipt": "receipt",
+    "sales_credit_note": "credit_note",
+    "ar_dunning_charge": "charge",  # a late fee / interest the dunning run debited (due at once)
+}
 NOTE_MAX = 200
 TIMELINE_LIMIT_MAX = 1000
 
@@ -676,6 +681,7 @@ def load_items(
                 )
             else:
                 items.append(Item(doc_type, doc_id, no, cust_id, day, day, -int(amount), -int(done)))
+    items += _charges(s, company_id, customer_id=customer_id, as_of=as_of)
     items.sort(key=lambda it: (it.date, it.doc_no))
     apps: list[Any] = []
     if with_apps:
@@ -694,6 +700,30 @@ def load_items(
             )
         apps = list(s.execute(qa.order_by(ARApplication.date, ARApplication.id)))
     return items, apps
+
+
+def _charges(s: Session, company_id: int, *, customer_id: int | None, as_of: date | None) -> list[Item]:
+    """Late fees and interest posted by dunning: debits on the customer's 1122 outside the sales
+    documents, so open items (positive, due at once; a waiver reverses them and drops them)."""
+    from yecai.receivables.models_dunning import DunningCharge
+
+    where = [DunningCharge.company_id == company_id, DunningCharge.status == "posted"]
+    if customer_id is not None:
+        where.append(DunningCharge.customer_id == customer_id)
+    if as_of is not None:
+        where.append(DunningCharge.date <= as_of)
+    q = select(
+        DunningCharge.id,
+        DunningCharge.no,
+        DunningCharge.customer_id,
+        DunningCharge.date,
+        DunningCharge.total_minor,
+    )
+    return [
+        Item("ar_dunning_charge", cid, no, cust, day, day, int(total), 0)
+        for cid, no, cust, day, total in s.execute(q.where(*where))
+        if total
+    ]
 
 
 def owners(s: Session, company_id: int) -> dict[int, tuple[str, str]]:

@@ -23,7 +23,12 @@ from yecai.security.domain import Perm
 from yecai.store.uow import UnitOfWork
 
 FONT = "STSong-Light"
-KIND_LABELS = {"invoice": N_("Sales invoice"), "receipt": N_("Receipt"), "credit_note": N_("Credit note")}
+KIND_LABELS = {
+    "invoice": N_("Sales invoice"),
+    "receipt": N_("Receipt"),
+    "credit_note": N_("Credit note"),
+    "charge": N_("Late fee / interest"),
+}
 
 
 class StatementRange(YecaiError):

@@ -32,6 +32,7 @@ KIND_LABELS = {
     "invoice": N_("Sales invoice"),
     "receipt": N_("Receipt"),
     "credit_note": N_("Credit note"),
+    "charge": N_("Late fee / interest"),
     "apply": N_("Applied"),
     "unapply": N_("Un-applied"),
     "receivables.owner": N_("Owner changed"),
