@@ -101,8 +101,9 @@ class UnitOfWork:
         """None means all (system administrators)."""
         return None if self.actor.is_admin else set(self.grants())
 
-    def company(self, code: str, permission: str) -> Any:
-        """Load a company by code if the actor may ``permission`` in it; otherwise refuse.
+    def company(self, code: str, permission: str | tuple[str, ...]) -> Any:
+        """Load a company by code if the actor may ``permission`` in it (one of them, when several
+        are given); otherwise refuse naming the first.
 
         A company the actor has no grant for is reported as not found, so codes don't leak.
         """
@@ -117,8 +118,9 @@ class UnitOfWork:
         role = self.grants().get(company.id)
         if role is None:
             raise NotFound(what="company", key=code, field="company")
-        if permission not in permissions_of(role):
-            raise PermissionDenied(user=self.actor.username, permission=permission, company=code)
+        wanted = (permission,) if isinstance(permission, str) else permission
+        if not any(p in permissions_of(role) for p in wanted):
+            raise PermissionDenied(user=self.actor.username, permission=wanted[0], company=code)
         return company
 
     def require(self, company_id: int, permission: str, company_code: str = "") -> None:
