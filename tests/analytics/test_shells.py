@@ -120,3 +120,15 @@ def test_web_pages(sqlite_db: Database) -> None:
     assert r.status_code == 422 and "tomorrow" in r.text
     r = TestClient(create_app(db)).get("/analytics/risk", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
+
+
+def test_the_cli_does_not_load_scikit_learn_until_an_analytics_command_runs() -> None:
+    import subprocess
+    import sys
+
+    from yecai.analytics import cli, service
+
+    assert cli.SIMULATIONS_DEFAULT == service.SIMULATIONS_DEFAULT
+    code = "import sys, yecai.cli.main; print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

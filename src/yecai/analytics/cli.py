@@ -11,10 +11,20 @@ from typing import Annotated, Any
 
 import typer
 
-from yecai.analytics import service
 from yecai.analytics.domain.history import GRACE_DAYS
 from yecai.cli.common import _, console, err_console, progress_bar, run, uow, write_rows
 from yecai.core.i18n import N_, current_locale
+
+SIMULATIONS_DEFAULT = 2000  # as analytics.service.SIMULATIONS_DEFAULT (a test keeps them equal)
+
+
+def _service() -> Any:
+    """The analytics service, imported when a command runs: it brings scikit-learn and SciPy,
+    which every other ``yecai`` command should not pay for at start-up."""
+    from yecai.analytics import service
+
+    return service
+
 
 analytics_app = typer.Typer(
     help="分析 Analytics: late-payment risk and the cash-flow forecast", no_args_is_help=True
@@ -97,7 +107,7 @@ def risk_cmd(
     day = _day(as_of, "--as-of")
     with progress_bar(_("Fitting the late-payment model"), None):
         res = run(
-            lambda: service.risk(
+            lambda: _service().risk(
                 uow(), company, as_of=day, grace_days=grace_days, locale=current_locale(), customer=customer
             )
         )
@@ -129,9 +139,7 @@ def forecast_cmd(
     as_of: AsOf = None,
     fmt: Format = "table",
     out: Out = None,
-    simulations: Annotated[
-        int, typer.Option("--simulations", help="Monte Carlo runs")
-    ] = service.SIMULATIONS_DEFAULT,
+    simulations: Annotated[int, typer.Option("--simulations", help="Monte Carlo runs")] = SIMULATIONS_DEFAULT,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same band)")] = 0,
 ) -> None:
     """Cash for the next weeks: expected receipts, payables, recurring items, closing cash with
@@ -139,7 +147,7 @@ def forecast_cmd(
     day = _day(as_of, "--as-of")
     with progress_bar(_("Forecasting cash"), None):
         res = run(
-            lambda: service.forecast(
+            lambda: _service().forecast(
                 uow(), company, weeks=weeks, as_of=day, simulations=simulations, seed=seed
             )
         )
@@ -205,7 +213,7 @@ def evaluate_cmd(
     """AUC and calibration (Brier score, reliability by decile) of the late-payment model on a
     chronological split of the company's history. Prints JSON."""
     ev = run(
-        lambda: service.evaluation(
+        lambda: _service().evaluation(
             uow(),
             company,
             cutoff=_day(cutoff, "--cutoff"),
@@ -215,7 +223,7 @@ def evaluate_cmd(
             refit_days=refit_days,
         )
     )
-    typer.echo(json.dumps(service.evaluation_view(ev), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(_service().evaluation_view(ev), ensure_ascii=False, indent=2))
 
 
 def register(app: typer.Typer, voucher_app: Any) -> None:
