@@ -28,7 +28,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 TIMEOUT_MS = 15_000
-SERVER_START_S = 30
+SERVER_START_S = 120  # generous: a loaded CI machine starts uvicorn slowly; only a failure waits this long
 
 
 def _need_browser() -> None:

@@ -65,7 +65,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
     cmd = [sys.executable, "-m", "uvicorn", "yecai.api.app:create_app", "--factory", "--port", str(port)]
     proc = subprocess.Popen([*cmd, "--host", "127.0.0.1"], env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine starts uvicorn slowly
     while True:
         try:
             with urllib.request.urlopen(base + "/api/health", timeout=2):

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-SERVER_START_S = 30
+SERVER_START_S = 120  # generous: a loaded CI machine starts uvicorn slowly; only a failure waits this long
 TIMEOUT_MS = 15_000
 
 
