@@ -474,9 +474,12 @@ def doc_list(
     text: str = "",
     todo: str = "",
     page: int = 1,
+    fmt: str = "",
 ) -> Response:
     require_visible(ctx, kind)
     f = list_filters(status, period, date_from, to, party, text, todo)
+    if fmt in ("xlsx", "csv"):
+        return _export_list(ctx, kind, f, fmt)
     result = doclist.list_page(ctx.read(), ctx.code, kind, f, page=page)
     filters = {
         "status": f.status,
@@ -504,6 +507,56 @@ def doc_list(
     )
 
 
+LIST_EXPORT_ROWS_MAX = 100_000
+
+
+def _export_list(ctx: Ctx, kind: Kind, f: Filters, fmt: str) -> Response:
+    """The whole filtered list (not just the page) as XLSX or CSV, headed in the user's language."""
+    import csv
+    import io
+    from urllib.parse import quote
+
+    from yecai.core.money import format_minor
+    from yecai.web.export import Money, xlsx_response
+
+    result = doclist.list_page(ctx.read(), ctx.code, kind, f, page=1, page_size=LIST_EXPORT_ROWS_MAX)
+    headers = [ctx._("document|No."), ctx._("Date")]
+    other = kind.party or kind.key in doclist.OTHER_COLUMN
+    if other:
+        label = (
+            ctx._("Customer")
+            if kind.party == "customer"
+            else ctx._("Supplier")
+            if kind.party == "supplier"
+            else ctx._(doclist.OTHER_COLUMN[kind.key])
+        )
+        headers += [label, ctx._("Name")]
+    if kind.amount:
+        headers.append(ctx._("Amount"))
+    headers.append(ctx._("Status"))
+    rows: list[list[Any]] = []
+    for d in result["items"]:
+        row: list[Any] = [d["no"], d["date"]]
+        if other:
+            row += [d.get("party", ""), d.get("party_name", "")]
+        if kind.amount:
+            row.append(Money(d["amount"]) if fmt == "xlsx" else format_minor(d["amount"]))
+        row.append(ctx._(STATUS_LABELS.get(d["status"], d["status"])))
+        rows.append(row)
+    name = f"{ctx.code}-{ctx._(kind.label)}"
+    if fmt == "xlsx":
+        return xlsx_response(f"{name}.xlsx", ctx._(kind.label), headers, rows)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    return Response(
+        ("\ufeff" + buf.getvalue()).encode("utf-8"),  # with a BOM, so Excel reads the Chinese right
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.csv"},
+    )
+
+
 def _register_list(kind: Kind) -> None:
     def handler(
         ctx: WebCtx,
@@ -515,6 +568,7 @@ def _register_list(kind: Kind) -> None:
         text: str = "",
         todo: str = "",
         page: int = 1,
+        format: str = "",
     ) -> Response:
         return doc_list(
             ctx,
@@ -527,6 +581,7 @@ def _register_list(kind: Kind) -> None:
             text=text,
             todo=todo,
             page=page,
+            fmt=format,
         )
 
     router.add_api_route(kind.url, handler, methods=["GET"], name=f"{kind.key}_list")
