@@ -48,12 +48,27 @@ def db() -> Database:
     return get_database()
 
 
+class DatabaseNotReady(YecaiError):
+    code = "database.not_ready"
+    template = "The database {url} has no yecai tables yet: run `yecai db upgrade` first (or set YECAI_DATA_DIR / YECAI_DATABASE_URL to the database you mean)"
+
+
 def uow() -> UnitOfWork:
     """A unit of work acting as the CLI's named user (--user), audited with source 'cli'."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from yecai.security.service import actor_for
 
     database = db()
-    return UnitOfWork(database, actor_for(database, STATE.user, source="cli"))
+    try:
+        actor = actor_for(database, STATE.user, source="cli")
+    except (OperationalError, ProgrammingError):
+        if inspect(database.engine).has_table("app_user"):
+            raise
+        fail(DatabaseNotReady(url=database.engine.url.render_as_string(hide_password=True)))
+        raise AssertionError("unreachable") from None
+    return UnitOfWork(database, actor)
 
 
 def _(msgid: str, **params: Any) -> str:
