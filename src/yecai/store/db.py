@@ -31,6 +31,10 @@ def _sqlite_begin(conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
 
 
+def _hold(session: Session, instance: Any) -> None:
+    session.info.setdefault("yecai_held", []).append(instance)
+
+
 class Database:
     """One per process and URL. ``write_sessions`` take the write lock at BEGIN on SQLite."""
 
@@ -52,6 +56,13 @@ class Database:
         self._write = sessionmaker(
             bind=self.engine.execution_options(yecai_write=True), expire_on_commit=False, autoflush=False
         )
+        # A command's session holds on to every row it loads or inserts until it closes. The
+        # identity map alone holds unchanged rows weakly, so a row a command had read (an item, a
+        # voucher it posted) was often collected by the time its view asked for it again, and was
+        # SELECTed twice. A command touches a bounded number of rows; read sessions (reports,
+        # exports that stream) do not hold theirs.
+        event.listen(self._write, "loaded_as_persistent", _hold)
+        event.listen(self._write, "pending_to_persistent", _hold)
 
     @cached_property
     def dialect(self) -> str:
