@@ -379,7 +379,9 @@ def ensure_data(data_dir: Path, vouchers: int, seed: int, regenerate: bool) -> d
     return expected
 
 
-def run_yecai(yecai: str, workdir: Path, data_dir: Path, logdir: Path) -> tuple[list[Run], Path]:
+def run_yecai(
+    yecai: str, workdir: Path, data_dir: Path, logdir: Path, *, verify: bool = False
+) -> tuple[list[Run], Path]:
     db = workdir / "bench.db"
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
@@ -432,7 +434,13 @@ def run_yecai(yecai: str, workdir: Path, data_dir: Path, logdir: Path) -> tuple[
         env,
     )
     require_ok(tb)
-    return [imp, tb], Path(tb.stdout)
+    runs = [imp, tb]
+    if verify:
+        # not part of the comparison: the hash chain recomputed, timed on its own
+        ver = run_measured("yecai_verify", [yecai, "ledger", "verify", "--company", COMPANY], logdir, env)
+        require_ok(ver)
+        runs.append(ver)
+    return runs, Path(tb.stdout)
 
 
 def markdown_table(rows: list[dict]) -> str:
@@ -459,6 +467,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--skip-yecai", action="store_true", help="only run ledger-cli/hledger")
     p.add_argument("--yecai", help="path of the yecai executable (default: beside this Python, or on PATH)")
     p.add_argument("--regenerate", action="store_true", help="regenerate data even if present")
+    p.add_argument(
+        "--verify", action="store_true", help="also time `yecai ledger verify` (reported apart, not compared)"
+    )
     args = p.parse_args(argv)
     if args.vouchers < 1:
         p.error("--vouchers must be at least 1")
@@ -486,9 +497,11 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[str, dict] = {}
     yecai_wall = None
     yecai_peak = None
+    verified: list[Run] = []
 
     if yecai:
-        (imp, tb), tb_csv = run_yecai(yecai, workdir, data_dir, logdir)
+        yecai_runs, tb_csv = run_yecai(yecai, workdir, data_dir, logdir, verify=args.verify)
+        imp, tb = yecai_runs[:2]
         runs["yecai_import"], runs["yecai_trial_balance"] = asdict(imp), asdict(tb)
         yecai_wall = imp.wall_s + tb.wall_s
         yecai_peak = max(imp.peak_rss_mb, tb.peak_rss_mb)
@@ -504,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
             table.append(
                 {"contestant": label, "wall_s": r.wall_s, "cpu_s": r.cpu_s, "peak_rss_mb": r.peak_rss_mb}
             )
+        verified = yecai_runs[2:]
+        for ver in verified:
+            runs["yecai_verify"] = asdict(ver)
         try:
             errors += check_trial_balance(parse_trial_balance(tb_csv), expected)
         except ValueError as e:
@@ -530,6 +546,17 @@ def main(argv: list[str] | None = None) -> int:
 
     for row in table:
         row["ratio_vs_yecai"] = round(row["wall_s"] / yecai_wall, 2) if yecai_wall else None
+    if yecai and verified:
+        ver = verified[0]
+        table.append(
+            {
+                "contestant": "(apart) yecai ledger verify",
+                "wall_s": ver.wall_s,
+                "cpu_s": ver.cpu_s,
+                "peak_rss_mb": ver.peak_rss_mb,
+                "ratio_vs_yecai": None,
+            }
+        )
 
     goals = {}
     if yecai_wall is not None:

@@ -213,6 +213,63 @@ def test_writer_process_ingests_arrow(sqlite_db: Database, tmp_path: Path) -> No
     }
 
 
+def test_writer_lets_sqlite_number_rows_as_planned(tmp_path: Path) -> None:
+    """The writer process inserts Arrow rows without their ids (SQLite gives each the next one,
+    which is the planned one) and refuses a chunk whose rows did not get the planned ids."""
+    import pyarrow as pa
+
+    from yecai.ledger import bulk_writer
+    from yecai.store.db import upgrade
+
+    # A database file of its own: ADBC links its own copy of SQLite, and two copies in one
+    # process must never open the same file (closing one drops the other's POSIX locks, and
+    # the next writer there fails with "disk I/O error"). yecai only ever runs this writer in
+    # a child process for that reason.
+    path = tmp_path / "writer.db"
+    upgrade(f"sqlite:///{path}")
+    con = bulk_writer._Connection(str(path))
+    assert con.adbc
+    cur = con.cur
+    try:
+        cid = 1  # the writer checks foreign keys per chunk in apply_plan, not here
+        top = 0
+        columns = ["id", "period", "word", "number", "date", "summary", "source_ref", "total_minor"]
+        consts = {"company_id": cid, "attachments": 0, "status": "draft", "source_type": "import"}
+        consts |= {"created_at": "2025-03-01 00:00:00+00:00"}
+
+        def plan(first: int, number: int, planned_last: int) -> dict[str, Any]:
+            ids = [first, first + 1]
+            rows = pa.table(
+                {
+                    "id": ids,
+                    "period": [202503, 202503],
+                    "word": ["记", "记"],
+                    "number": [number, number + 1],
+                    "date": ["2025-03-01", "2025-03-01"],
+                    "summary": ["甲", "乙"],
+                    "source_ref": ["A", "B"],
+                    "total_minor": [100, 200],
+                }
+            )
+            return {
+                "vouchers": rows,
+                "vouchers_columns": columns,
+                "vouchers_consts": consts,
+                "expect": {"voucher_max_id": first - 1},
+                "voucher_ids": [first, planned_last],
+            }
+
+        cur.execute("BEGIN IMMEDIATE")
+        bulk_writer._insert(cur, plan(top + 1, 1, top + 2), "vouchers", "qmark", True)
+        cur.execute("SELECT id, number, summary FROM voucher WHERE company_id = ? ORDER BY id", (cid,))
+        assert cur.fetchall() == [(top + 1, 1, "甲"), (top + 2, 2, "乙")]
+        with pytest.raises(RuntimeError, match=rf"voucher ids {top + 4} after the chunk, planned {top + 5}"):
+            bulk_writer._insert(cur, plan(top + 3, 3, top + 5), "vouchers", "qmark", True)
+        cur.execute("ROLLBACK")
+    finally:
+        con.close()
+
+
 def test_plain_csv_detection(tmp_path: Path) -> None:
     def facts(data: bytes) -> bool:
         p = tmp_path / "f.csv"

@@ -421,3 +421,37 @@ def test_disabled_master_data_keeps_the_chain(db: Database, admin: Actor, chain:
     assert ledger.get_voucher(UnitOfWork(db, admin), chain.company, chain.middle).lines[3].dims == {
         "customer": "C1"
     }
+
+
+def test_verify_reads_the_payload_of_every_voucher(db: Database, admin: Actor, shared_chain: Chain) -> None:
+    """verify_chain's plain-row payloads are byte for byte what payload_of gives for the ORM rows
+    (the chain covers every nullable column: dimensions, foreign currency, reviewers)."""
+    vt, lt = VOUCHER, LINE
+    with db.session() as s:
+        company = s.execute(select(Company).where(Company.id == shared_chain.company_id)).scalar_one()
+        index = ledger.LedgerIndex(s, company)
+        payloads = ledger._ChainPayloads(company, index)
+        for vid in shared_chain.ids:
+            row = s.get(Voucher, vid)
+            assert row is not None
+            head = s.execute(select(*(vt.c[k] for k in ledger._CHAIN_HEAD)).where(vt.c.id == vid)).one()
+            lines = s.execute(
+                select(*(lt.c[k] for k in ledger._CHAIN_LINE))
+                .where(lt.c.voucher_id == vid)
+                .order_by(lt.c.line_no)
+            ).all()
+            assert payloads.payload(head, lines) == ledger.payload_of(company, row, index)
+
+
+def test_verify_across_batches(
+    db: Database, admin: Actor, chain: Chain, no_triggers: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Vouchers are read a batch at a time; links and lines hold across a batch's edge."""
+    monkeypatch.setattr(ledger, "VERIFY_BATCH", 2)
+    assert (verify(db, admin, chain.company).ok, verify(db, admin, chain.company).checked) == (True, 3)
+    write_raw(
+        db, update(LINE).where(LINE.c.voucher_id == chain.ids[2], LINE.c.line_no == 2).values(summary="改")
+    )
+    report = verify(db, admin, chain.company)
+    assert (report.ok, report.checked, report.first_broken_seq) == (False, 2, 3)
+    assert report.reason == "content does not match its hash (the voucher was altered)"

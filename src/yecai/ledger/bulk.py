@@ -67,6 +67,7 @@ from yecai.ledger.importer import (
     stream_rows,
 )
 from yecai.ledger.models import Company, ImportBatch, Voucher, VoucherLine
+from yecai.ledger.service import _CHAIN_HEAD as CHAIN_HEAD
 from yecai.ledger.service import LedgerIndex, PeriodClosed, PeriodNotOpened, payload_of
 from yecai.security.domain import Perm
 from yecai.store.base import utcnow
@@ -631,30 +632,8 @@ _VOUCHER_ERROR_COLUMN = {
 
 # --- numbering, ids and the hash chain ---------------------------------------------------------
 
-_HEADER_KEYS = (
-    "company",
-    "id",
-    "period",
-    "word",
-    "number",
-    "date",
-    "attachments",
-    "summary",
-    "source_type",
-    "source_id",
-    "source_ref",
-    "reverses_id",
-    "total_minor",
-    "maker_id",
-    "reviewer_id",
-    "poster_id",
-    "created_at",
-    "reviewed_at",
-    "posted_at",
-    "chain_seq",
-    "prev_hash",
-    "status",
-)
+# The payload header: the company, then the voucher columns in the order verify_chain reads them.
+_HEADER_KEYS = ("company", *CHAIN_HEAD)
 _LINE_KEYS = (
     "id",
     "line_no",

@@ -614,14 +614,23 @@ def _pieces(keys: Sequence[str], consts: dict[str, Any]) -> tuple[list[str], lis
     return pieces, names
 
 
-def _concat(pieces: list[str], values: dict[str, pl.Expr], names: list[str]) -> pl.Expr:
-    parts: list[pl.Expr] = []
+def _concat(
+    pieces: list[str],
+    values: dict[str, pl.Expr],
+    names: list[str],
+    *,
+    before: pl.Expr | None = None,
+    after: pl.Expr | None = None,
+) -> pl.Expr:
+    parts: list[pl.Expr] = [] if before is None else [before]
     for piece, name in zip(pieces, names, strict=False):
         if piece:
             parts.append(pl.lit(piece))
         parts.append(values[name])
     if pieces[-1]:
         parts.append(pl.lit(pieces[-1]))
+    if after is not None:
+        parts.append(after)
     return pl.concat_str(parts)
 
 
@@ -737,7 +746,19 @@ def plan_batch(
             "summary": pl.col("j_summary"),
             **{d: ids_json(f"{d}_id", dim_json) for d in DIMENSIONS if d in l_names},
         }
-        L = L.with_columns(_concat(l_pieces, line_values, l_names).alias("j"))
+        # The lines of every voucher back to back in one buffer: a comma before all but the
+        # first line of a voucher, "]}" after its last one (one concatenation for all of it).
+        is_last = pl.col("line_no").shift(-1).fill_null(1) == 1
+        pieces = L.select(
+            _concat(
+                l_pieces,
+                line_values,
+                l_names,
+                before=pl.when(pl.col("line_no") == 1).then(pl.lit("")).otherwise(pl.lit(",")),
+                after=pl.when(is_last).then(pl.lit("]}")).otherwise(pl.lit("")),
+            ).alias("p"),
+            is_last.alias("last"),
+        )
         V = V.with_columns(j_ref=_json_text(V["source_ref"]), j_summary=_json_text(V["summary"]))
         head_values: dict[str, pl.Expr] = {
             "chain_seq": pl.col("chain_seq").cast(pl.String),
@@ -759,37 +780,25 @@ def plan_batch(
         after_pieces[-1] = after_pieces[-1] + ',"l":['
         after_prev = _concat(after_pieces, head_values, h_names[at + 1 :])
         parts = V.select(before_prev.alias("a"), after_prev.alias("b"))
-        # The lines of every voucher back to back in one buffer: a comma before all but the
-        # first line of a voucher, "]}" after its last one.
-        is_last = pl.col("line_no").shift(-1).fill_null(1) == 1
-        pieces = L.select(
-            pl.concat_str(
-                pl.when(pl.col("line_no") == 1).then(pl.lit("")).otherwise(pl.lit(",")),
-                pl.col("j"),
-                pl.when(is_last).then(pl.lit("]}")).otherwise(pl.lit("")),
-            ).alias("p"),
-            is_last.alias("last"),
-        )
         ends = pieces["p"].str.len_bytes().cast(pl.Int64).cum_sum().filter(pieces["last"]).to_list()
         tail = pieces["p"].str.join("").cast(pl.Binary)[0]
         del pieces
         a_list = parts["a"].cast(pl.Binary).to_list()
         b_list = parts["b"].cast(pl.Binary).to_list()
         del parts
-        prevs: list[str] = []
         hashes: list[str] = []
         sha256 = hashlib.sha256
-        p_append, h_append = prevs.append, hashes.append
+        h_append = hashes.append
         head = state.chain_head
         hb = head.encode("ascii")
         mv = memoryview(tail)
         start = 0
         for a, b, end in zip(a_list, b_list, ends, strict=True):
-            p_append(head)
             head = sha256(b"".join((hb, b"\n", a, b'"', hb, b, mv[start:end]))).hexdigest()
             h_append(head)
             hb = head.encode("ascii")
             start = end
+        prevs = [state.chain_head, *hashes[:-1]] if n_v else []
         if n_v:
             # once a chunk: the payload is what service.payload_of derives from the stored row
             r = V.row(0, named=True)

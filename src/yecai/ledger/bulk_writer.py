@@ -142,6 +142,17 @@ def _insert(cur: Any, plan: dict[str, Any], what: str, paramstyle: str, adbc: bo
     rows = plan[what]
     if not isinstance(rows, list):  # an Arrow table (column-wise plans)
         if adbc:
+            if columns[0] == "id" and plan["expect"]["voucher_max_id"] is not None and rows.num_rows:
+                # SQLite's ids: the planned ones continue the table's largest (checked under
+                # this lock), in order, which is what SQLite gives a row inserted without one.
+                # Not binding them spares a value and a primary-key lookup per row.
+                _ingest(cur, table, columns[1:], consts, rows.drop_columns(["id"]))
+                last = plan[{"vouchers": "voucher_ids", "lines": "line_ids"}[what]][1]
+                cur.execute(f"SELECT max(id) FROM {table}")
+                (got,) = cur.fetchone()
+                if got != last:
+                    raise RuntimeError(f"{table} ids {got} after the chunk, planned {last}")
+                return
             _ingest(cur, table, columns, consts, rows)
             return
         rows = _rows_of_table(rows)
@@ -255,7 +266,11 @@ def read_frame(inp: IO[bytes]) -> bytes | None:
 
 
 class _Connection:
-    """One SQLite connection: ADBC when installed (rows bound from Arrow in C), else sqlite3."""
+    """One SQLite connection: ADBC when installed (rows bound from Arrow in C), else sqlite3.
+
+    Only ever opened in the writer's own process: ADBC links its own copy of SQLite, and two
+    copies in one process must not open the same file (closing one drops the POSIX locks of the
+    other, which then fails with "disk I/O error" or worse)."""
 
     def __init__(self, db_path: str) -> None:
         try:

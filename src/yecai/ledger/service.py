@@ -941,6 +941,9 @@ def post_rows(
     )
 
 
+_DIM_ATTRS = tuple((dim, f"{dim}_id") for dim in DIMENSIONS)
+
+
 def _ts(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -971,7 +974,7 @@ def payload_of(company: Company, row: Voucher, index: LedgerIndex) -> bytes:
         "prev_hash": row.prev_hash,
         "status": row.status,
     }
-    lines = []
+    items = []
     for ln in row.lines:
         acc = index.account_by_id.get(ln.account_id)
         item: dict[str, Any] = {
@@ -987,11 +990,11 @@ def payload_of(company: Company, row: Voucher, index: LedgerIndex) -> bytes:
             "rate": None if ln.rate is None else str(ln.rate),
             "company_id": ln.company_id,
         }
-        for dim in DIMENSIONS:
-            vid = getattr(ln, f"{dim}_id")
+        for dim, attr in _DIM_ATTRS:
+            vid = getattr(ln, attr)
             item[dim] = None if vid is None else (index.dim_code(vid) or (dim, f"#{vid}"))[1]
-        lines.append(item)
-    return domain.voucher_payload(header, lines)
+        items.append(item)
+    return domain.voucher_payload(header, items)
 
 
 def reverse_voucher(
@@ -1211,13 +1214,117 @@ class ChainReport:
     reason: str | None = None
 
 
+VERIFY_BATCH = 5000  # vouchers read (with their lines) per query by verify_chain
+# The columns verify_chain reads, in the order it unpacks them: the payload's header keys are the
+# voucher's column names; its line keys are these, with ``account`` and each dimension as codes.
+_CHAIN_HEAD = (
+    "id",
+    "period",
+    "word",
+    "number",
+    "date",
+    "attachments",
+    "summary",
+    "source_type",
+    "source_id",
+    "source_ref",
+    "reverses_id",
+    "total_minor",
+    "maker_id",
+    "reviewer_id",
+    "poster_id",
+    "created_at",
+    "reviewed_at",
+    "posted_at",
+    "chain_seq",
+    "prev_hash",
+    "status",
+)
+_CHAIN_LINE = (
+    "voucher_id",
+    "id",
+    "line_no",
+    "period",
+    "summary",
+    "account_id",
+    "debit_minor",
+    "credit_minor",
+    "currency",
+    "original_minor",
+    "rate",
+    "company_id",
+    *(f"{d}_id" for d in DIMENSIONS),
+)
+
+
+class _ChainPayloads:
+    """``payload_of`` for plain rows of the columns above, as verify_chain reads them.
+
+    The values come through the same column types as the ORM's (dates, UTC timestamps, exact
+    rates), and the payload is made by the same ``domain.voucher_payload``; a test checks it
+    against ``payload_of`` on vouchers of every kind.
+    """
+
+    def __init__(self, company: Company, index: LedgerIndex) -> None:
+        self.code = company.code
+        self.index = index
+        self.account_code = {aid: a.code for aid, a in index.account_by_id.items()}
+        self.texts: dict[Any, str | None] = {None: None}  # a date or timestamp's ISO text
+
+    def _iso(self, value: Any) -> str | None:
+        text = self.texts.get(value)
+        if text is None and value is not None:
+            if len(self.texts) > 100_000:  # imported vouchers share a few; posted ones may not
+                self.texts = {None: None}
+            text = self.texts[value] = value.isoformat()
+        return text
+
+    def payload(self, head: Sequence[Any], lines: Sequence[Sequence[Any]]) -> bytes:
+        header = dict(zip(_CHAIN_HEAD, head, strict=True))
+        iso = self._iso
+        header["company"] = self.code
+        header["date"] = iso(header["date"])
+        for k in ("created_at", "reviewed_at", "posted_at"):
+            header[k] = iso(header[k])
+        index, account_code = self.index, self.account_code
+        items = []
+        for ln in lines:
+            _, lid, line_no, period, summary, aid, debit, credit, currency, original, rate, cid, *dims = ln
+            code = account_code.get(aid)
+            item: dict[str, Any] = {
+                "id": lid,
+                "line_no": line_no,
+                "period": period,
+                "summary": summary,
+                "account": code if code is not None else f"#{aid}",
+                "debit": debit,
+                "credit": credit,
+                "currency": currency,
+                "original": original,
+                "rate": None if rate is None else str(rate),
+                "company_id": cid,
+            }
+            for dim, vid in zip(DIMENSIONS, dims, strict=True):
+                item[dim] = None if vid is None else (index.dim_code(vid) or (dim, f"#{vid}"))[1]
+            items.append(item)
+        return domain.voucher_payload(header, items)
+
+
 def verify_chain(uow: UnitOfWork, company_code: str, *, progress: Any = None) -> ChainReport:
-    """Recompute every posted voucher's hash in chain order; name the first broken link."""
-    batch = 2000
+    """Recompute every posted voucher's hash in chain order; name the first broken link.
+
+    Reads plain rows with SQLAlchemy Core, a batch of vouchers in chain order and then their
+    lines in one query, rather than ORM objects (a tenth of the time, and constant memory).
+    """
+    vt, lt = Voucher.__table__, VoucherLine.__table__
+    head_cols = [vt.c[k] for k in _CHAIN_HEAD] + [vt.c.hash]
+    line_cols = [lt.c[k] for k in _CHAIN_LINE]
     with uow:
         company = uow.company(company_code, Perm.LEDGER_VERIFY)
         s = uow.session
         index = LedgerIndex(s, company)
+        payloads = _ChainPayloads(company, index)
+        voucher_hash, check_balanced = domain.voucher_hash, domain.check_balanced
         prev = domain.GENESIS_HASH
         expected_seq = 1
         checked = 0
@@ -1230,44 +1337,52 @@ def verify_chain(uow: UnitOfWork, company_code: str, *, progress: Any = None) ->
             progress(0, total)
         last_seq = 0
         while True:
-            rows = (
-                s.execute(
-                    select(Voucher)
-                    .options(selectinload(Voucher.lines))
-                    .where(Voucher.company_id == company.id, Voucher.chain_seq > last_seq)
-                    .order_by(Voucher.chain_seq)
-                    .limit(batch)
-                )
-                .scalars()
-                .all()
-            )
+            rows = s.execute(
+                select(*head_cols)
+                .where(vt.c.company_id == company.id, vt.c.chain_seq > last_seq)
+                .order_by(vt.c.chain_seq)
+                .limit(VERIFY_BATCH)
+            ).all()
             if not rows:
                 break
+            # The lines of exactly these vouchers (the company's with a chain_seq in the batch's
+            # range), in chain and line order.
+            lines_of: dict[int, list[Any]] = {r[0]: [] for r in rows}
+            for ln in s.execute(
+                select(*line_cols)
+                .join(vt, vt.c.id == lt.c.voucher_id)
+                .where(
+                    vt.c.company_id == company.id,
+                    vt.c.chain_seq > last_seq,
+                    vt.c.chain_seq <= rows[-1][18],
+                )
+                .order_by(vt.c.chain_seq, lt.c.line_no)
+            ).all():
+                lines_of[ln[0]].append(ln)
             for row in rows:
-                where = f"{Period.from_int(row.period)}/{row.display_no}"
+                vid, period, word, number = row[:4]
+                chain_seq, prev_hash, status, stored_hash = row[18:]
+                lines = lines_of[vid]
                 reason = None
-                if row.chain_seq != expected_seq:
-                    reason = f"chain sequence {row.chain_seq}, expected {expected_seq} (a voucher is missing)"
-                elif row.status != "posted":
-                    reason = f"status is {row.status!r} but the voucher is in the chain"
-                elif row.prev_hash != prev:
+                if chain_seq != expected_seq:
+                    reason = f"chain sequence {chain_seq}, expected {expected_seq} (a voucher is missing)"
+                elif status != "posted":
+                    reason = f"status is {status!r} but the voucher is in the chain"
+                elif prev_hash != prev:
                     reason = "previous-hash link does not match the preceding voucher"
-                elif domain.voucher_hash(prev, payload_of(company, row, index)) != row.hash:
+                elif voucher_hash(prev, payloads.payload(row[:21], lines)) != stored_hash:
                     reason = "content does not match its hash (the voucher was altered)"
-                elif (
-                    domain.check_balanced([(ln.debit_minor, ln.credit_minor) for ln in row.lines])
-                    != row.total_minor
-                ):
+                elif check_balanced([(ln[6], ln[7]) for ln in lines]) != row[11]:
                     reason = "total does not match its lines"
                 if reason:
-                    return ChainReport(False, checked, row.chain_seq, where, reason)
-                prev = row.hash or ""
+                    where = f"{Period.from_int(period)}/{word}-{number:04d}"
+                    return ChainReport(False, checked, chain_seq, where, reason)
+                prev = stored_hash or ""
                 expected_seq += 1
                 checked += 1
-                last_seq = row.chain_seq or 0
+                last_seq = chain_seq or 0
             if progress:
                 progress(checked, total)
-            s.expunge_all()
         if company.chain_seq != checked or company.chain_head != prev:
             return ChainReport(
                 False,
