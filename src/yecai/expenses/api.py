@@ -3,12 +3,12 @@ approve, pay, cancel), employee advances, and department kinds."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from yecai.api.deps import UoW
+from yecai.api.documents import document_route, list_route
 from yecai.expenses import service
 from yecai.expenses.schemas import AdvanceCreate, ApproveIn, ClaimCreate, DepartmentKindIn, PayIn
 
@@ -34,35 +34,9 @@ def claim_create(company: str, body: ClaimCreate, uow: UoW) -> dict[str, Any]:
     )
 
 
-@router.get("/claims")
-def claims(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    employee: str | None = None,
-    department: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_claims(
-        uow,
-        company,
-        status=status,
-        employee=employee,
-        department=department,
-        date_from=date_from,
-        date_to=date_to,
-    )
-
-
-@router.get("/claims/{doc_id}")
-def claim_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_claim(uow, company, doc_id)
-
-
-@router.get("/claims/{doc_id}/preview")
-def claim_preview(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.preview_claim(uow, company, doc_id)
+list_route(router, "/claims", service.list_claims, ["status", "employee", "department"], name="claims")
+document_route(router.get, "/claims/{doc_id}", service.get_claim, name="claim_get")
+document_route(router.get, "/claims/{doc_id}/preview", service.preview_claim, name="claim_preview")
 
 
 @router.post("/claims/{doc_id}/approve")
@@ -75,9 +49,7 @@ def claim_pay(company: str, doc_id: int, body: PayIn, uow: UoW) -> dict[str, Any
     return service.pay_claim(uow, company, doc_id, day=body.date, method=body.method, offset=body.offset)
 
 
-@router.post("/claims/{doc_id}/cancel")
-def claim_cancel(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.cancel_claim(uow, company, doc_id)
+document_route(router.post, "/claims/{doc_id}/cancel", service.cancel_claim, name="claim_cancel")
 
 
 @router.post("/advances", status_code=201)
@@ -93,23 +65,8 @@ def advance_create(company: str, body: AdvanceCreate, uow: UoW) -> dict[str, Any
     )
 
 
-@router.get("/advances")
-def advances(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    employee: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_advances(
-        uow, company, status=status, employee=employee, date_from=date_from, date_to=date_to
-    )
-
-
-@router.get("/advances/{doc_id}")
-def advance_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_advance(uow, company, doc_id)
+list_route(router, "/advances", service.list_advances, ["status", "employee"], name="advances")
+document_route(router.get, "/advances/{doc_id}", service.get_advance, name="advance_get")
 
 
 def register(app: FastAPI) -> None:

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from yecai.cli.common import _, console, run, uow, write_rows
+from yecai.cli.common import _, run, uow
+from yecai.cli.documents import Company, Day, DocumentCommands, Status, parse_day
+from yecai.cli.documents import done as _done
+from yecai.cli.documents import show as _show
 from yecai.expenses import service
 
 expense_app = typer.Typer(help="费用报销 Expense claims and employee advances", no_args_is_help=True)
@@ -18,33 +20,13 @@ advance_app = typer.Typer(help="备用金 Employee advances", no_args_is_help=Tr
 expense_app.add_typer(claim_app, name="claim")
 expense_app.add_typer(advance_app, name="advance")
 
-Company = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]
-Fmt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | xlsx")]
-Day = Annotated[str, typer.Option("--date", help="YYYY-MM-DD")]
-Status = Annotated[str | None, typer.Option("--status")]
 Employee = Annotated[str | None, typer.Option("--employee")]
-From = Annotated[str | None, typer.Option("--from", help="From date YYYY-MM-DD")]
-To = Annotated[str | None, typer.Option("--to", help="To date YYYY-MM-DD")]
+Department = Annotated[str | None, typer.Option("--department")]
 Method = Annotated[str, typer.Option("--method", help="bank | cash")]
 
 
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _show(doc: Any) -> None:
-    print(json.dumps(doc, ensure_ascii=False, indent=2))
-
-
-def _id(company: str, doc_type: str, ref: str) -> int:
-    return run(lambda: service.find_document_id(uow(), company, doc_type, ref))
-
-
-def _done(doc: dict[str, Any]) -> None:
-    vouchers = ", ".join(v["voucher_no"] for v in doc.get("vouchers", []) if v.get("voucher_no"))
-    console.print(
-        _("{no} {status}", no=doc["no"], status=doc["status"]) + (f"  → {vouchers}" if vouchers else "")
-    )
+docs = DocumentCommands(service.find_document_id)
+_id = docs.id
 
 
 @expense_app.command("department-kind")
@@ -94,38 +76,11 @@ def claim_create(
     )
 
 
-@claim_app.command("list")
-def claim_list(
-    company: Company,
-    status: Status = None,
-    employee: Employee = None,
-    department: Annotated[str | None, typer.Option("--department")] = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_claims(
-            uow(),
-            company,
-            status=status,
-            employee=employee,
-            department=department,
-            date_from=_d(date_from),
-            date_to=_d(date_to),
-        )
-    )
-    write_rows(rows, ["id", "no", "date", "employee", "department", "status", "net", "tax", "total"], fmt)
-
-
-@claim_app.command("show")
-def claim_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_claim(uow(), company, _id(company, "expense_claim", ref))))
-
-
-@claim_app.command("preview")
-def claim_preview(company: Company, ref: str) -> None:
-    _show(run(lambda: service.preview_claim(uow(), company, _id(company, "expense_claim", ref))))
+CLAIM_COLUMNS = ["id", "no", "date", "employee", "department", "status", "net", "tax", "total"]
+CLAIM_FILTERS = [("status", Status), ("employee", Employee), ("department", Department)]
+docs.listing(claim_app, service.list_claims, CLAIM_COLUMNS, CLAIM_FILTERS, function="claim_list")
+docs.show(claim_app, "show", service.get_claim, "expense_claim", function="claim_show")
+docs.show(claim_app, "preview", service.preview_claim, "expense_claim", function="claim_preview")
 
 
 @claim_app.command("approve")
@@ -135,7 +90,7 @@ def claim_approve(
     day: Annotated[str | None, typer.Option("--date", help="Default: the claim's")] = None,
 ) -> None:
     cid = _id(company, "expense_claim", ref)
-    _done(run(lambda: service.approve_claim(uow(), company, cid, day=_d(day))))
+    _done(run(lambda: service.approve_claim(uow(), company, cid, day=parse_day(day))))
 
 
 @claim_app.command("pay")
@@ -156,9 +111,7 @@ def claim_pay(
     )
 
 
-@claim_app.command("cancel")
-def claim_cancel(company: Company, ref: str) -> None:
-    _done(run(lambda: service.cancel_claim(uow(), company, _id(company, "expense_claim", ref))))
+docs.change(claim_app, "cancel", service.cancel_claim, "expense_claim", function="claim_cancel")
 
 
 @advance_app.command("create")
@@ -178,26 +131,10 @@ def advance_create(
     )
 
 
-@advance_app.command("list")
-def advance_list(
-    company: Company,
-    status: Status = None,
-    employee: Employee = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_advances(
-            uow(), company, status=status, employee=employee, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(rows, ["id", "no", "date", "employee", "method", "amount", "offset", "open"], fmt)
-
-
-@advance_app.command("show")
-def advance_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_advance(uow(), company, _id(company, "employee_advance", ref))))
+ADVANCE_COLUMNS = ["id", "no", "date", "employee", "method", "amount", "offset", "open"]
+ADVANCE_FILTERS = [("status", Status), ("employee", Employee)]
+docs.listing(advance_app, service.list_advances, ADVANCE_COLUMNS, ADVANCE_FILTERS, function="advance_list")
+docs.show(advance_app, "show", service.get_advance, "employee_advance", function="advance_show")
 
 
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:

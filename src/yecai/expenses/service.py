@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, NotFound
 from yecai.core.money import format_minor, to_minor
@@ -98,18 +98,7 @@ def _dimension(s: Session, company: Company, dim: str, code: str) -> DimensionVa
     return row
 
 
-def _load(
-    s: Session, model: Any, company: Company, doc_id: int, *, lines: bool = True, for_update: bool = False
-) -> Any:
-    q = select(model).where(model.company_id == company.id, model.id == doc_id)
-    if lines and hasattr(model, "lines"):
-        q = q.options(selectinload(model.lines))
-    if for_update:
-        q = q.with_for_update()
-    row = s.execute(q).scalar_one_or_none()
-    if row is None:
-        raise NotFound(what=model.__tablename__.replace("_", " "), key=doc_id, field="id")
-    return row
+_load = posting.load_document  # by id within the company, with lines, optionally locked
 
 
 def _index(s: Session, company: Company, day: date) -> LedgerIndex:
@@ -121,14 +110,7 @@ def _index(s: Session, company: Company, day: date) -> LedgerIndex:
 def find_document_id(uow: UnitOfWork, company_code: str, doc_type: str, ref: str) -> int:
     """Resolve an id ('12') or a document number ('EC-2025-0001')."""
     model = MODELS[doc_type]
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        q = select(model.id).where(model.company_id == company.id)
-        q = q.where(model.id == int(ref)) if ref.strip().isdigit() else q.where(model.no == ref.strip())
-        found = uow.session.execute(q).scalar_one_or_none()
-        if found is None:
-            raise NotFound(what=doc_type.replace("_", " "), key=ref, field="id")
-        return int(found)
+    return posting.resolve_document_id(uow, company_code, model, doc_type, ref)
 
 
 def _people(s: Session, company: Company, claim: ExpenseClaim | EmployeeAdvance) -> dict[str, Any]:
@@ -243,22 +225,17 @@ def approve_claim(
         claim.status = "approved"
         claim.approved_by = uow.actor.username
         claim.approved_on = on
-        posting.post_document(
+        posting.post_event(
             uow,
             company,
-            index,
             "expense_claim.approved",
             _approval_snapshot(s, company, claim, on),
             source_id=claim.id,
+            audit="expense_claim.approve",
             payload={"employee": claim.employee, "total": format_minor(claim.total_minor)},
-        )
-        uow.audit(
-            "expense_claim.approve",
-            "expense_claim",
-            claim.id,
-            company_id=company.id,
             before={"status": "draft"},
             after={"status": "approved"},
+            index=index,
         )
         uow.commit()
         return _claim_view(s, claim, company=company)
@@ -365,22 +342,17 @@ def pay_claim(
             "amounts": {"total": claim.total_minor, "offset": offset_minor},
             "lines": [],
         }
-        posting.post_document(
+        posting.post_event(
             uow,
             company,
-            index,
             "expense_claim.paid",
             snapshot,
             source_id=claim.id,
+            audit="expense_claim.pay",
             payload={"employee": claim.employee, "paid": format_minor(claim.total_minor - offset_minor)},
-        )
-        uow.audit(
-            "expense_claim.pay",
-            "expense_claim",
-            claim.id,
-            company_id=company.id,
             before={"status": "approved"},
             after={"status": "paid", "offset": format_minor(offset_minor)},
+            index=index,
         )
         uow.commit()
         return _claim_view(s, claim, company=company)
@@ -425,9 +397,7 @@ def _claim_view(s: Session, c: ExpenseClaim, *, company: Company | None = None) 
 
 
 def get_claim(uow: UnitOfWork, company_code: str, claim_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _claim_view(uow.session, _load(uow.session, ExpenseClaim, company, claim_id), company=company)
+    return posting.get_document(uow, company_code, ExpenseClaim, _claim_view, claim_id)
 
 
 def _list(
@@ -443,28 +413,25 @@ def _list(
     date_to: date | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        q = select(model).where(model.company_id == company.id)
-        if hasattr(model, "lines"):
-            q = q.options(selectinload(model.lines))
-        if status:
-            q = q.where(model.status == status)
+    def narrow(s: Session, company: Company, q: Any) -> Any:
         if employee:
             q = q.where(model.employee == employee)
         if department and hasattr(model, "department"):
             q = q.where(model.department == department)
-        if date_from:
-            q = q.where(model.date >= date_from)
-        if date_to:
-            q = q.where(model.date <= date_to)
-        rows = (
-            s.execute(q.order_by(model.date, model.id).limit(max(1, min(limit, LIST_LIMIT_MAX))))
-            .scalars()
-            .all()
-        )
-        return [view(s, r) for r in rows]
+        return q
+
+    return posting.list_documents(
+        uow,
+        company_code,
+        model,
+        view,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        limit_max=LIST_LIMIT_MAX,
+        narrow=narrow,
+    )
 
 
 def list_claims(
@@ -532,21 +499,16 @@ def create_advance(
             "amounts": {"amount": amount_minor},
             "lines": [],
         }
-        posting.post_document(
+        posting.post_event(
             uow,
             company,
-            index,
             "employee_advance.paid",
             snapshot,
             source_id=a.id,
+            audit="employee_advance.create",
             payload={"employee": a.employee, "amount": format_minor(amount_minor)},
-        )
-        uow.audit(
-            "employee_advance.create",
-            "employee_advance",
-            a.id,
-            company_id=company.id,
             after={"no": a.no, "employee": a.employee, "amount": format_minor(amount_minor)},
+            index=index,
         )
         uow.commit()
         return _advance_view(s, a, company=company)
@@ -571,11 +533,7 @@ def _advance_view(s: Session, a: EmployeeAdvance, *, company: Company | None = N
 
 
 def get_advance(uow: UnitOfWork, company_code: str, advance_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _advance_view(
-            uow.session, _load(uow.session, EmployeeAdvance, company, advance_id), company=company
-        )
+    return posting.get_document(uow, company_code, EmployeeAdvance, _advance_view, advance_id)
 
 
 def list_advances(

@@ -11,11 +11,10 @@ from typing import Annotated
 import typer
 
 from yecai.cli.common import _, console, run, uow, write_rows
+from yecai.cli.documents import Company, Fmt, show
 from yecai.inventory import documents, service
 
 stock_app = typer.Typer(help="库存 Stock", no_args_is_help=True)
-Company = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]
-Fmt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | xlsx")]
 
 
 def _lines(lines: list[str]) -> list[tuple[str, str, str]]:
@@ -75,11 +74,7 @@ def receipts(
 
 @stock_app.command("receipt")
 def receipt(company: Company, receipt_id: int) -> None:
-    print(
-        json.dumps(
-            run(lambda: service.get_stock_receipt(uow(), company, receipt_id)), ensure_ascii=False, indent=2
-        )
-    )
+    show(run(lambda: service.get_stock_receipt(uow(), company, receipt_id)))
 
 
 @stock_app.command("on-hand")

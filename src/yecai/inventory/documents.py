@@ -156,20 +156,14 @@ def create_transfer(
                 for ln, c in zip(t.lines, costs, strict=True)
             ],
         }
-        inv._post_between_warehouses(
+        posting.post_event(
             uow,
             company,
-            posting.ledger_index(s, company),
             "stock_transfer.posted",
-            snapshot,
+            inv.between_warehouses(uow, company, "stock_transfer.posted", snapshot),
             source_id=t.id,
+            audit="stock_transfer.post",
             payload={"cost": format_minor(sum(costs))},
-        )
-        uow.audit(
-            "stock_transfer.post",
-            inv.SOURCE_TRANSFER,
-            t.id,
-            company_id=company.id,
             after={"no": t.no, "from": src.code, "to": dst.code, "cost": format_minor(sum(costs))},
         )
         uow.commit()
@@ -375,20 +369,14 @@ def _confirm(uow: UnitOfWork, company: Company, c: StockCount) -> None:
         "amounts": {k: sum(ln["amounts"][k] for ln in snap_lines) for k in ("gain", "loss")},
         "lines": snap_lines,
     }
-    posting.post_document(
+    posting.post_event(
         uow,
         company,
-        posting.ledger_index(s, company),
         "stock_count.confirmed",
         snapshot,
         source_id=c.id,
+        audit="stock_count.confirm",
         payload={k: format_minor(v) for k, v in snapshot["amounts"].items()},
-    )
-    uow.audit(
-        "stock_count.confirm",
-        inv.SOURCE_COUNT,
-        c.id,
-        company_id=company.id,
         before={"status": "draft"},
         after={"status": "confirmed", **{k: format_minor(v) for k, v in snapshot["amounts"].items()}},
     )
@@ -444,22 +432,16 @@ def process_count(
             },
             "lines": [],
         }
-        posting.post_document(
+        c.processed = True
+        c.processed_date = when
+        posting.post_event(
             uow,
             company,
-            posting.ledger_index(s, company),
             "stock_count.processed",
             snapshot,
             source_id=c.id,
+            audit="stock_count.process",
             payload={"gain": format_minor(gain), "loss": format_minor(loss), "cause": cause},
-        )
-        c.processed = True
-        c.processed_date = when
-        uow.audit(
-            "stock_count.process",
-            inv.SOURCE_COUNT,
-            c.id,
-            company_id=company.id,
             before={"processed": False},
             after={"processed": True, "cause": cause, "gain": format_minor(gain), "loss": format_minor(loss)},
         )

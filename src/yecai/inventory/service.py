@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from yecai.core.errors import FieldRequired, NotFound
@@ -45,7 +47,6 @@ from yecai.masterdata.models import Item, Supplier, Warehouse
 from yecai.posting import service as posting
 from yecai.posting.domain import DocumentWrongState
 from yecai.security.domain import Perm
-from yecai.store.sql import upsert_add
 from yecai.store.uow import UnitOfWork
 
 SOURCE_RECEIPT = "stock_receipt"
@@ -117,14 +118,44 @@ def _pool(s: Session, company_id: int, item_id: int, warehouse_id: int) -> Stock
     # Sessions don't autoflush, and the re-read below (populate_existing) would drop unflushed
     # changes to this pool made earlier in the same command (two lines of one item …).
     s.flush()
+    # One statement creates the pool if missing, locks it (ON CONFLICT DO UPDATE takes the row
+    # lock an UPDATE takes, held to commit: concurrent moves of the pool wait) and reads it back.
+    dialect = s.get_bind().dialect.name
+    stmt = _POOL_UPSERT.get(dialect)
+    if stmt is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        ins = insert(StockBalance).values(
+            company_id=bindparam("company_id"),
+            item_id=bindparam("item_id"),
+            warehouse_id=bindparam("warehouse_id"),
+            qty_e4=0,
+            value_minor=0,
+        )
+        stmt = _POOL_UPSERT[dialect] = ins.on_conflict_do_update(
+            index_elements=["company_id", "item_id", "warehouse_id"],
+            set_={"qty_e4": StockBalance.qty_e4 + ins.excluded.qty_e4},
+        ).returning(StockBalance)
     keys = {"company_id": company_id, "item_id": item_id, "warehouse_id": warehouse_id}
-    upsert_add(s, cast(Table, StockBalance.__table__), keys, {"qty_e4": 0, "value_minor": 0})
-    return s.execute(
-        select(StockBalance)
-        .where(*(getattr(StockBalance, k) == v for k, v in keys.items()))
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
+    return s.scalars(stmt, keys, execution_options={"populate_existing": True}).one()
+
+
+# Built once (bound parameters): see posting.service on why.
+_POOL_UPSERT: dict[str, Any] = {}
+_IN_POOL = (
+    StockMove.company_id == bindparam("company_id"),
+    StockMove.item_id == bindparam("item_id"),
+    StockMove.warehouse_id == bindparam("warehouse_id"),
+)
+_MOVE_AFTER_DAY = select(StockMove.id).where(*_IN_POOL, StockMove.date > bindparam("day")).limit(1)
+_LATER_MOVE = (
+    select(StockMove.id)
+    .where(
+        *_IN_POOL,
+        (StockMove.date > bindparam("day"))
+        | ((StockMove.date == bindparam("day")) & (StockMove.id > bindparam("move_id"))),
+    )
+    .limit(1)
+)
 
 
 def _check_period_open(s: Session, company: Company, day: date) -> None:
@@ -196,11 +227,17 @@ def _record(
         cost_pending=pending,
         peer_move_id=peer_move_id,
     )
+    pool_keys = {"company_id": company.id, "item_id": item.id, "warehouse_id": warehouse.id}
+    if not monthly and s.execute(_MOVE_AFTER_DAY, {**pool_keys, "day": day}).first() is None:
+        # The usual case: nothing later in the pool (a new move is the last of its own date), so
+        # it is valued before it is inserted, in one INSERT.
+        _append(s, pool, move, allow_negative=settings.allow_negative, monthly=False)
+        s.add(move)
+        s.flush()
+        return move
     s.add(move)
     s.flush()
-    later = s.execute(
-        select(StockMove.id).where(*_same_pool(company.id, item.id, warehouse.id), _key(move)).limit(1)
-    ).first()
+    later = s.execute(_LATER_MOVE, {**pool_keys, "day": day, "move_id": move.id}).first()
     if monthly:
         _mark_pending(s, company.id, item.id, warehouse.id, Period.of(day).first_day, exclude=move.id)
     if later is None:
@@ -456,13 +493,21 @@ def _post_between_warehouses(
     source_id: int,
     payload: dict[str, Any],
 ) -> None:
-    """Post stock moved between warehouses only when the rules put the two warehouses on
-    different accounts (warehouse-level inventory sub-accounts); otherwise every account nets
-    to zero and the document is linked without a voucher (the moves carry it)."""
+    """Post stock moved between warehouses (see ``between_warehouses``)."""
+    snapshot = between_warehouses(uow, company, event, snapshot)
+    posting.post_document(uow, company, index, event, snapshot, source_id=source_id, payload=payload)
+
+
+def between_warehouses(
+    uow: UnitOfWork, company: Company, event: str, snapshot: dict[str, Any]
+) -> dict[str, Any]:
+    """The snapshot to post for stock moved between warehouses: a voucher only when the rules put
+    the two warehouses on different accounts (warehouse-level inventory sub-accounts); otherwise
+    every account nets to zero and the document is linked without a voucher (the moves carry it)."""
     pv = posting.preview(uow.session, company, event, snapshot)
     if not pv["errors"] and _nets_to_zero(pv["lines"]):
-        snapshot = _zeroed(snapshot)
-    posting.post_document(uow, company, index, event, snapshot, source_id=source_id, payload=payload)
+        return _zeroed(snapshot)
+    return snapshot
 
 
 def _item_fields(it: Item) -> dict[str, Any]:
@@ -996,21 +1041,14 @@ def _post_receipt(uow: UnitOfWork, company: Company, r: StockReceipt) -> None:
             source_line_id=ln.id,
         )
     r.status = "posted"
-    index = posting.ledger_index(s, company)
-    posting.post_document(
+    posting.post_event(
         uow,
         company,
-        index,
         "stock_receipt.posted",
         _receipt_snapshot(r, sup, wh, items),
         source_id=r.id,
+        audit="stock_receipt.post",
         payload={"total": format_minor(r.total_minor)},
-    )
-    uow.audit(
-        "stock_receipt.post",
-        SOURCE_RECEIPT,
-        r.id,
-        company_id=company.id,
         before={"status": "draft"},
         after={"status": "posted"},
     )

@@ -237,11 +237,16 @@ EVENTS: dict[str, EventSpec] = {
             doc_fields=_DOC + _fields("supplier", _PARTY) + _fields("warehouse", ("code", "name")),
             line_fields=_fields("item", _ITEM) + ("line.no", "line.tax_code"),
         ),
+        # A bill line without an order (rent, utilities, services) is ``line.kind == 'expense'``:
+        # its net is also its ``expense`` (zero on order lines), booked by category and department.
         EventSpec(
             "vendor_bill.posted",
-            amounts=("net", "tax", "total", "accrued", "to_stock"),
+            amounts=("net", "tax", "total", "accrued", "to_stock", "expense"),
             doc_fields=_DOC + _fields("supplier", _PARTY) + ("bill.invoice_no",),
-            line_fields=_fields("item", _ITEM) + ("line.no", "line.tax_code", "tax.rate", "tax.account"),
+            line_fields=_fields("item", _ITEM)
+            + ("line.no", "line.tax_code", "line.kind", "line.category", "line.description")
+            + _DEPT
+            + ("project.code", "project.name", "tax.rate", "tax.account"),
             account_fields=("tax.account",),
         ),
         EventSpec(

@@ -10,15 +10,14 @@ If any step refuses, the exception rolls the document's state change back with i
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from datetime import date
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.util import identity_key
 
@@ -67,14 +66,22 @@ def _parsed(content_json: str) -> dict[str, domain.EventRules]:
     return parsed
 
 
+# Statements the posting path runs for every document are built once, with bound parameters:
+# building a SELECT and computing its cache key costs more Python time than running it on SQLite.
+_RULES_EFFECTIVE = (
+    select(PostingRuleSet.version, PostingRuleSet.content_json)
+    .where(
+        PostingRuleSet.company_id == bindparam("company_id"),
+        PostingRuleSet.effective_from <= bindparam("on"),
+    )
+    .order_by(PostingRuleSet.effective_from.desc(), PostingRuleSet.version.desc())
+    .limit(1)
+)
+
+
 def rules_effective(s: Session, company_id: int, on: date) -> tuple[int, str]:
     """(version, content JSON) of the rule set in force on ``on``."""
-    row = s.execute(
-        select(PostingRuleSet.version, PostingRuleSet.content_json)
-        .where(PostingRuleSet.company_id == company_id, PostingRuleSet.effective_from <= on)
-        .order_by(PostingRuleSet.effective_from.desc(), PostingRuleSet.version.desc())
-        .limit(1)
-    ).first()
+    row = s.execute(_RULES_EFFECTIVE, {"company_id": company_id, "on": on}).first()
     if row is None:
         return DEFAULT_VERSION, default_rules_text()
     return int(row[0]), str(row[1])
@@ -93,12 +100,14 @@ _CHART_COLUMNS = (
     Account.direction,
     Account.category,
 )
+_CHART = select(*_CHART_COLUMNS).where(Account.company_id == bindparam("company_id")).order_by(Account.id)
+_PERIODS = select(PeriodRow.period, PeriodRow.status).where(PeriodRow.company_id == bindparam("company_id"))
 _CHARTS_MAX = 256
-_charts: dict[
-    tuple[str, int], tuple[tuple[tuple[Any, ...], ...], dict[str, AccountInfo], dict[int, AccountInfo]]
-]
+_charts: dict[tuple[str, int], tuple[tuple[Any, ...], dict[str, AccountInfo], dict[int, AccountInfo]]]
 _charts = {}
-_indexes: WeakKeyDictionary[Session, dict[int, LedgerIndex]] = WeakKeyDictionary()
+# The indexes of a transaction live in its session's ``info``: an index refers to its session,
+# so a WeakKeyDictionary keyed by the session (as before) kept every session alive for good.
+_INDEXES = "yecai_ledger_indexes"
 
 
 class _PostingIndex(LedgerIndex):
@@ -109,12 +118,7 @@ class _PostingIndex(LedgerIndex):
 
     def __init__(self, s: Session, company: Company) -> None:
         # Core, not ORM, execution: plain rows are all this needs, at a fraction of the cost.
-        rows = tuple(
-            tuple(r)
-            for r in s.connection().execute(
-                select(*_CHART_COLUMNS).where(Account.company_id == company.id).order_by(Account.id)
-            )
-        )
+        rows = tuple(s.connection().execute(_CHART, {"company_id": company.id}))  # Rows compare as tuples
         key = (str(s.get_bind().engine.url), company.id)
         cached = _charts.get(key)
         if cached is None or cached[0] != rows:
@@ -144,11 +148,97 @@ class _PostingIndex(LedgerIndex):
         self.account_by_id = cached[2]
         self.dims = {}
         self.dim_codes = {}
-        self.periods = dict(
-            s.execute(
-                select(PeriodRow.period, PeriodRow.status).where(PeriodRow.company_id == company.id)
-            ).all()
+        self.periods = dict(s.connection().execute(_PERIODS, {"company_id": company.id}).all())
+
+
+_LOAD_QUERIES: dict[tuple[Any, bool, bool], Any] = {}
+
+
+def load_document(
+    s: Session, model: Any, company: Company, doc_id: int, *, lines: bool = True, for_update: bool = False
+) -> Any:
+    """A document of ``company`` by id, with its lines (when it has lines and ``lines``), locked
+    for update if asked; refused as not found otherwise (also when it belongs to another company)."""
+    key = (model, lines and hasattr(model, "lines"), for_update)
+    q = _LOAD_QUERIES.get(key)
+    if q is None:
+        q = select(model).where(model.company_id == bindparam("company_id"), model.id == bindparam("doc_id"))
+        if key[1]:
+            q = q.options(selectinload(model.lines))
+        if for_update:
+            q = q.with_for_update()
+        _LOAD_QUERIES[key] = q
+    row = s.execute(q, {"company_id": company.id, "doc_id": doc_id}).scalar_one_or_none()
+    if row is None:
+        raise NotFound(what=model.__tablename__.replace("_", " "), key=doc_id, field="id")
+    return row
+
+
+def resolve_document_id(uow: UnitOfWork, company_code: str, model: Any, doc_type: str, ref: str) -> int:
+    """The id of the company's document of ``model`` named by its id ('12') or its number
+    ('PO-2025-0001'); refused as not found (``doc_type`` in words) otherwise."""
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        q = select(model.id).where(model.company_id == company.id)
+        q = q.where(model.id == int(ref)) if ref.strip().isdigit() else q.where(model.no == ref.strip())
+        found = uow.session.execute(q).scalar_one_or_none()
+        if found is None:
+            raise NotFound(what=doc_type.replace("_", " "), key=ref, field="id")
+        return int(found)
+
+
+def get_document(
+    uow: UnitOfWork,
+    company_code: str,
+    model: Any,
+    view: Callable[..., dict[str, Any]],
+    doc_id: int,
+    *,
+    lines: bool = True,
+) -> dict[str, Any]:
+    """``view(session, document, company=company)`` of one document of the company (read with the
+    view permission; not found when it is another company's): what every ``get_<document>`` is."""
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        s = uow.session
+        return view(s, load_document(s, model, company, doc_id, lines=lines), company=company)
+
+
+def list_documents(
+    uow: UnitOfWork,
+    company_code: str,
+    model: Any,
+    view: Callable[..., dict[str, Any]],
+    *,
+    status: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+    limit_max: int,
+    narrow: Callable[[Session, Company, Any], Any] | None = None,
+) -> list[dict[str, Any]]:
+    """``view(session, document)`` of the company's documents of ``model`` (with their lines, when
+    they have lines) in date order: of ``status``, narrowed by ``narrow(session, company, query)``
+    (the party, the work order …), dated from ``date_from`` to ``date_to``, at most ``limit``
+    (1 to ``limit_max``). What every ``list_<documents>`` is."""
+    with uow:
+        company = uow.company(company_code, Perm.COMPANY_VIEW)
+        s = uow.session
+        q = select(model).where(model.company_id == company.id)
+        if hasattr(model, "lines"):
+            q = q.options(selectinload(model.lines))
+        if status:
+            q = q.where(model.status == status)
+        if narrow is not None:
+            q = narrow(s, company, q)
+        if date_from:
+            q = q.where(model.date >= date_from)
+        if date_to:
+            q = q.where(model.date <= date_to)
+        rows = (
+            s.execute(q.order_by(model.date, model.id).limit(max(1, min(limit, limit_max)))).scalars().all()
         )
+        return [view(s, r) for r in rows]
 
 
 def rows_by_id(s: Session, model: Any, ids: Any) -> dict[int, Any]:
@@ -184,7 +274,7 @@ def ledger_index(s: Session, company: Company) -> LedgerIndex:
     """The ledger index documents post with: built once per transaction (session) and company,
     so that a command posting several documents, or a document and its views, loads the chart,
     the periods and each dimension value once."""
-    per_session = _indexes.setdefault(s, {})
+    per_session: dict[int, LedgerIndex] = s.info.setdefault(_INDEXES, {})
     index = per_session.get(company.id)
     if index is None:
         index = per_session[company.id] = _PostingIndex(s, company)
@@ -372,6 +462,43 @@ def post_document(
     return row
 
 
+def post_event(
+    uow: UnitOfWork,
+    company: Company,
+    event: str,
+    snapshot: dict[str, Any],
+    *,
+    source_id: int,
+    audit: str,
+    payload: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    index: LedgerIndex | None = None,
+) -> Voucher | None:
+    """Post a document's state change, the one step every document service ends with: the
+    voucher through the rules (``post_document``: rules → evaluate → voucher → link → outbox)
+    and the audit entry ``audit`` on the document (its type is the event's source type), with
+    ``before``/``after``. ``index`` defaults to the transaction's ledger index."""
+    row = post_document(
+        uow,
+        company,
+        index or ledger_index(uow.session, company),
+        event,
+        snapshot,
+        source_id=source_id,
+        payload=payload,
+    )
+    uow.audit(
+        audit,
+        domain.EVENTS[event].source_type,
+        source_id,
+        company_id=company.id,
+        before=before,
+        after=after,
+    )
+    return row
+
+
 def preview(s: Session, company: Company, event: str, snapshot: dict[str, Any]) -> dict[str, Any]:
     """The voucher a document event would produce, which rule made each line, and any errors."""
     doc_date = date.fromisoformat(str(snapshot["doc"]["date"]))
@@ -418,6 +545,17 @@ def preview(s: Session, company: Company, event: str, snapshot: dict[str, Any]) 
 # --- traceability ------------------------------------------------------------------------------
 
 
+_DOCUMENT_LINKS = (
+    select(DocumentVoucher)
+    .where(
+        DocumentVoucher.company_id == bindparam("company_id"),
+        DocumentVoucher.source_type == bindparam("source_type"),
+        DocumentVoucher.source_id == bindparam("source_id"),
+    )
+    .order_by(DocumentVoucher.id)
+)
+
+
 def document_vouchers(s: Session, company: Company, source_type: str, source_id: int) -> list[dict[str, Any]]:
     """Document → its postings: event, rule version and the voucher (with lines and their rules).
 
@@ -425,13 +563,7 @@ def document_vouchers(s: Session, company: Company, source_type: str, source_id:
     (no reload) and names accounts and dimension values from the transaction's ledger index."""
     links = (
         s.execute(
-            select(DocumentVoucher)
-            .where(
-                DocumentVoucher.company_id == company.id,
-                DocumentVoucher.source_type == source_type,
-                DocumentVoucher.source_id == source_id,
-            )
-            .order_by(DocumentVoucher.id)
+            _DOCUMENT_LINKS, {"company_id": company.id, "source_type": source_type, "source_id": source_id}
         )
         .scalars()
         .all()
@@ -482,7 +614,9 @@ def _line_views(index: LedgerIndex, v: Voucher, cur: str) -> list[LineView]:
     for ln in sorted(v.lines, key=lambda x: x.line_no):
         acc = index.account_by_id.get(ln.account_id)
         if acc is None:  # an account added after the index was built: the chart changed
-            index = _indexes[index.session][index.company.id] = _PostingIndex(index.session, index.company)
+            index = index.session.info[_INDEXES][index.company.id] = _PostingIndex(
+                index.session, index.company
+            )
             acc = index.account_by_id[ln.account_id]
         dims = {}
         for d in DIMENSIONS:

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from yecai.api.deps import UoW
+from yecai.api.documents import document_route, list_route
 from yecai.production import service
 from yecai.production.schemas import (
     AllocationCreate,
@@ -22,12 +23,6 @@ from yecai.production.schemas import (
 )
 
 router = APIRouter(prefix="/api/companies/{company}/production", tags=["production"])
-
-
-def _filters(
-    status: str | None, work_order: str | None, date_from: dt.date | None, date_to: dt.date | None
-) -> dict[str, Any]:
-    return {"status": status, "work_order": work_order, "date_from": date_from, "date_to": date_to}
 
 
 @router.post("/boms", status_code=201)
@@ -62,29 +57,9 @@ def order_create(company: str, body: WorkOrderCreate, uow: UoW) -> dict[str, Any
     )
 
 
-@router.get("/work-orders")
-def orders(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    item: str | None = None,
-    project: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_work_orders(
-        uow, company, status=status, item=item, project=project, date_from=date_from, date_to=date_to
-    )
-
-
-@router.get("/work-orders/{doc_id}")
-def order_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_work_order(uow, company, doc_id)
-
-
-@router.post("/work-orders/{doc_id}/release")
-def order_release(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.release_work_order(uow, company, doc_id)
+list_route(router, "/work-orders", service.list_work_orders, ["status", "item", "project"], name="orders")
+document_route(router.get, "/work-orders/{doc_id}", service.get_work_order, name="order_get")
+document_route(router.post, "/work-orders/{doc_id}/release", service.release_work_order, name="order_release")
 
 
 @router.post("/work-orders/{doc_id}/close")
@@ -105,21 +80,8 @@ def issue_create(company: str, body: IssueCreate, uow: UoW) -> dict[str, Any]:
     )
 
 
-@router.get("/issues")
-def issues(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    work_order: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_issues(uow, company, **_filters(status, work_order, date_from, date_to))
-
-
-@router.get("/issues/{doc_id}")
-def issue_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_issue(uow, company, doc_id)
+list_route(router, "/issues", service.list_issues, ["status", "work_order"], name="issues")
+document_route(router.get, "/issues/{doc_id}", service.get_issue, name="issue_get")
 
 
 @router.post("/costs", status_code=201)
@@ -149,21 +111,8 @@ def overhead_allocate(company: str, body: AllocationCreate, uow: UoW) -> list[di
     )
 
 
-@router.get("/costs")
-def costs(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    work_order: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_costs(uow, company, **_filters(status, work_order, date_from, date_to))
-
-
-@router.get("/costs/{doc_id}")
-def cost_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_cost(uow, company, doc_id)
+list_route(router, "/costs", service.list_costs, ["status", "work_order"], name="costs")
+document_route(router.get, "/costs/{doc_id}", service.get_cost, name="cost_get")
 
 
 @router.post("/receipts", status_code=201)
@@ -180,21 +129,8 @@ def receipt_preview(company: str, body: ReceiptCreate, uow: UoW) -> dict[str, An
     )
 
 
-@router.get("/receipts")
-def receipts(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    work_order: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_receipts(uow, company, **_filters(status, work_order, date_from, date_to))
-
-
-@router.get("/receipts/{doc_id}")
-def receipt_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_receipt(uow, company, doc_id)
+list_route(router, "/receipts", service.list_receipts, ["status", "work_order"], name="receipts")
+document_route(router.get, "/receipts/{doc_id}", service.get_receipt, name="receipt_get")
 
 
 def register(app: FastAPI) -> None:

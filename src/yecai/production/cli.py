@@ -3,13 +3,15 @@ changes (release, close) and previews, over the production service."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from yecai.cli.common import _, console, run, uow, write_rows
+from yecai.cli.documents import Company, Day, DocumentCommands, Fmt, From, Status, To, parse_day
+from yecai.cli.documents import done as _done
+from yecai.cli.documents import show as _show
 from yecai.production import service
 
 production_app = typer.Typer(
@@ -26,37 +28,13 @@ production_app.add_typer(issue_app, name="issue")
 production_app.add_typer(cost_app, name="cost")
 production_app.add_typer(receipt_app, name="receipt")
 
-Company = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]
-Fmt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | xlsx")]
-Day = Annotated[str, typer.Option("--date", help="YYYY-MM-DD")]
-Status = Annotated[str | None, typer.Option("--status")]
 WorkOrder = Annotated[str | None, typer.Option("--work-order", help="Work order number")]
-From = Annotated[str | None, typer.Option("--from", help="From date YYYY-MM-DD")]
-To = Annotated[str | None, typer.Option("--to", help="To date YYYY-MM-DD")]
+FILTERS = [("status", Status), ("work_order", WorkOrder)]
 OrderRef = Annotated[str, typer.Option("--order", help="Work order id or number")]
 
 
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _show(doc: Any) -> None:
-    print(json.dumps(doc, ensure_ascii=False, indent=2))
-
-
-def _id(company: str, doc_type: str, ref: str) -> int:
-    return run(lambda: service.find_document_id(uow(), company, doc_type, ref))
-
-
-def _done(doc: dict[str, Any]) -> None:
-    vouchers = ", ".join(v["voucher_no"] for v in doc.get("vouchers", []) if v.get("voucher_no"))
-    console.print(
-        _("{no} {status}", no=doc["no"], status=doc["status"]) + (f"  → {vouchers}" if vouchers else "")
-    )
-
-
-def _filters(status: str | None, work_order: str | None, date_from: str | None, date_to: str | None) -> Any:
-    return {"status": status, "work_order": work_order, "date_from": _d(date_from), "date_to": _d(date_to)}
+docs = DocumentCommands(service.find_document_id)
+_id = docs.id
 
 
 @bom_app.command("create")
@@ -139,8 +117,8 @@ def order_list(
             status=status,
             item=item,
             project=project,
-            date_from=_d(date_from),
-            date_to=_d(date_to),
+            date_from=parse_day(date_from),
+            date_to=parse_day(date_to),
         )
     )
     data = [{**r, "charged": r["charged"]["total"], "in_process": r["in_process"]["total"]} for r in rows]
@@ -151,14 +129,8 @@ def order_list(
     )
 
 
-@order_app.command("show")
-def order_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_work_order(uow(), company, _id(company, "work_order", ref))))
-
-
-@order_app.command("release")
-def order_release(company: Company, ref: str) -> None:
-    _done(run(lambda: service.release_work_order(uow(), company, _id(company, "work_order", ref))))
+docs.show(order_app, "show", service.get_work_order, "work_order", function="order_show")
+docs.change(order_app, "release", service.release_work_order, "work_order", function="order_release")
 
 
 @order_app.command("close")
@@ -204,24 +176,9 @@ def issue_create(
     )
 
 
-@issue_app.command("list")
-def issue_list(
-    company: Company,
-    status: Status = None,
-    work_order: WorkOrder = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_issues(uow(), company, **_filters(status, work_order, date_from, date_to))
-    )
-    write_rows(rows, ["id", "no", "date", "work_order", "warehouse", "status", "cost"], fmt)
-
-
-@issue_app.command("show")
-def issue_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_issue(uow(), company, _id(company, "production_issue", ref))))
+ISSUE_COLUMNS = ["id", "no", "date", "work_order", "warehouse", "status", "cost"]
+docs.listing(issue_app, service.list_issues, ISSUE_COLUMNS, FILTERS, function="issue_list")
+docs.show(issue_app, "show", service.get_issue, "production_issue", function="issue_show")
 
 
 @cost_app.command("create")
@@ -279,22 +236,9 @@ def cost_allocate(
     write_rows(docs, ["no", "work_order", "hours", "amount"], "table")
 
 
-@cost_app.command("list")
-def cost_list(
-    company: Company,
-    status: Status = None,
-    work_order: WorkOrder = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(lambda: service.list_costs(uow(), company, **_filters(status, work_order, date_from, date_to)))
-    write_rows(rows, ["id", "no", "date", "work_order", "kind", "source_account", "hours", "amount"], fmt)
-
-
-@cost_app.command("show")
-def cost_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_cost(uow(), company, _id(company, "production_cost", ref))))
+COST_COLUMNS = ["id", "no", "date", "work_order", "kind", "source_account", "hours", "amount"]
+docs.listing(cost_app, service.list_costs, COST_COLUMNS, FILTERS, function="cost_list")
+docs.show(cost_app, "show", service.get_cost, "production_cost", function="cost_show")
 
 
 @receipt_app.command("create")
@@ -320,24 +264,9 @@ def receipt_create(
     )
 
 
-@receipt_app.command("list")
-def receipt_list(
-    company: Company,
-    status: Status = None,
-    work_order: WorkOrder = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_receipts(uow(), company, **_filters(status, work_order, date_from, date_to))
-    )
-    write_rows(rows, ["id", "no", "date", "work_order", "item", "warehouse", "qty", "cost", "unit_cost"], fmt)
-
-
-@receipt_app.command("show")
-def receipt_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_receipt(uow(), company, _id(company, "production_receipt", ref))))
+RECEIPT_COLUMNS = ["id", "no", "date", "work_order", "item", "warehouse", "qty", "cost", "unit_cost"]
+docs.listing(receipt_app, service.list_receipts, RECEIPT_COLUMNS, FILTERS, function="receipt_list")
+docs.show(receipt_app, "show", service.get_receipt, "production_receipt", function="receipt_show")
 
 
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:

@@ -122,18 +122,7 @@ def _costs_view(c: Costs) -> dict[str, str]:
     }
 
 
-def _load(
-    s: Session, model: Any, company: Company, doc_id: int, *, lines: bool = True, for_update: bool = False
-) -> Any:
-    q = select(model).where(model.company_id == company.id, model.id == doc_id)
-    if lines and hasattr(model, "lines"):
-        q = q.options(selectinload(model.lines))
-    if for_update:
-        q = q.with_for_update()
-    row = s.execute(q).scalar_one_or_none()
-    if row is None:
-        raise NotFound(what=model.__tablename__.replace("_", " "), key=doc_id, field="id")
-    return row
+_load = posting.load_document  # by id within the company, with lines, optionally locked
 
 
 def _index(s: Session, company: Company, day: date) -> LedgerIndex:
@@ -152,14 +141,7 @@ def _released(o: WorkOrder, action: str) -> None:
 def find_document_id(uow: UnitOfWork, company_code: str, doc_type: str, ref: str) -> int:
     """Resolve an id ('12') or a document number ('WO-2025-0001')."""
     model = MODELS[doc_type]
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        q = select(model.id).where(model.company_id == company.id)
-        q = q.where(model.id == int(ref)) if ref.strip().isdigit() else q.where(model.no == ref.strip())
-        found = uow.session.execute(q).scalar_one_or_none()
-        if found is None:
-            raise NotFound(what=doc_type.replace("_", " "), key=ref, field="id")
-        return int(found)
+    return posting.resolve_document_id(uow, company_code, model, doc_type, ref)
 
 
 def _decimal(value: Any, field: str, error: Any) -> Decimal:
@@ -401,22 +383,17 @@ def close_work_order(uow: UnitOfWork, company_code: str, order_id: int, *, day: 
         o.variance_overhead_minor += left.overhead
         o.status = "closed"
         o.closed_on = day
-        posting.post_document(
+        posting.post_event(
             uow,
             company,
-            index,
             "work_order.closed",
             _close_snapshot(s, o, left, day),
             source_id=o.id,
+            audit="work_order.close",
             payload={"variance": format_minor(left.total)},
-        )
-        uow.audit(
-            "work_order.close",
-            "work_order",
-            o.id,
-            company_id=company.id,
             before={"status": "released"},
             after={"status": "closed", "variance": format_minor(left.total)},
+            index=index,
         )
         uow.commit()
         return _order_view(s, o, company=company)
@@ -488,9 +465,7 @@ def _order_view(s: Session, o: WorkOrder, *, company: Company | None = None) -> 
 
 
 def get_work_order(uow: UnitOfWork, company_code: str, order_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _order_view(uow.session, _load(uow.session, WorkOrder, company, order_id), company=company)
+    return posting.get_document(uow, company_code, WorkOrder, _order_view, order_id)
 
 
 def _list(
@@ -507,14 +482,7 @@ def _list(
     item: str | None = None,
     project: str | None = None,
 ) -> list[dict[str, Any]]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        q = select(model).where(model.company_id == company.id)
-        if hasattr(model, "lines"):
-            q = q.options(selectinload(model.lines))
-        if status:
-            q = q.where(model.status == status)
+    def narrow(s: Session, company: Company, q: Any) -> Any:
         if work_order:
             if model is WorkOrder:
                 q = q.where(WorkOrder.no == work_order)
@@ -524,16 +492,20 @@ def _list(
             q = q.where(WorkOrder.item_id == md.item_by_code(s, company.id, item).id)
         if project and model is WorkOrder:
             q = q.where(WorkOrder.project == project)
-        if date_from:
-            q = q.where(model.date >= date_from)
-        if date_to:
-            q = q.where(model.date <= date_to)
-        rows = (
-            s.execute(q.order_by(model.date, model.id).limit(max(1, min(limit, LIST_LIMIT_MAX))))
-            .scalars()
-            .all()
-        )
-        return [view(s, r) for r in rows]
+        return q
+
+    return posting.list_documents(
+        uow,
+        company_code,
+        model,
+        view,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        limit_max=LIST_LIMIT_MAX,
+        narrow=narrow,
+    )
 
 
 def list_work_orders(
@@ -655,21 +627,16 @@ def issue_materials(
                 for ln in doc.lines
             ],
         }
-        posting.post_document(
+        posting.post_event(
             uow,
             company,
-            index,
             "production_issue.posted",
             snapshot,
             source_id=doc.id,
+            audit="production_issue.post",
             payload={"work_order": o.no, "cost": format_minor(doc.cost_minor)},
-        )
-        uow.audit(
-            "production_issue.post",
-            "production_issue",
-            doc.id,
-            company_id=company.id,
             after={"no": doc.no, "work_order": o.no, "cost": format_minor(doc.cost_minor)},
+            index=index,
         )
         uow.commit()
         return _issue_view(s, doc, company=company)
@@ -703,11 +670,7 @@ def _issue_view(s: Session, d: ProductionIssue, *, company: Company | None = Non
 
 
 def get_issue(uow: UnitOfWork, company_code: str, issue_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _issue_view(
-            uow.session, _load(uow.session, ProductionIssue, company, issue_id), company=company
-        )
+    return posting.get_document(uow, company_code, ProductionIssue, _issue_view, issue_id)
 
 
 def list_issues(
@@ -824,21 +787,16 @@ def _collect(
         "amounts": {"amount": amount_minor},
         "lines": [],
     }
-    posting.post_document(
+    posting.post_event(
         uow,
         company,
-        index,
         "production_cost.posted",
         snapshot,
         source_id=doc.id,
+        audit="production_cost.post",
         payload={"work_order": o.no, "kind": kind, "amount": format_minor(amount_minor)},
-    )
-    uow.audit(
-        "production_cost.post",
-        "production_cost",
-        doc.id,
-        company_id=company.id,
         after={"no": doc.no, "work_order": o.no, "kind": kind, "amount": format_minor(amount_minor)},
+        index=index,
     )
     return doc
 
@@ -904,9 +862,7 @@ def _cost_view(s: Session, d: ProductionCost, *, company: Company | None = None)
 
 
 def get_cost(uow: UnitOfWork, company_code: str, cost_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _cost_view(uow.session, _load(uow.session, ProductionCost, company, cost_id), company=company)
+    return posting.get_document(uow, company_code, ProductionCost, _cost_view, cost_id)
 
 
 def list_costs(
@@ -1004,26 +960,21 @@ def receive_finished(
         o.relieved_material_minor += share.material
         o.relieved_labour_minor += share.labour
         o.relieved_overhead_minor += share.overhead
-        posting.post_document(
+        posting.post_event(
             uow,
             company,
-            index,
             "production_receipt.posted",
             _receipt_snapshot(o, product, wh, doc.no, day, share),
             source_id=doc.id,
+            audit="production_receipt.post",
             payload={"work_order": o.no, "cost": format_minor(share.total)},
-        )
-        uow.audit(
-            "production_receipt.post",
-            "production_receipt",
-            doc.id,
-            company_id=company.id,
             after={
                 "no": doc.no,
                 "work_order": o.no,
                 "qty": qty_text(qty_e4),
                 "cost": format_minor(share.total),
             },
+            index=index,
         )
         uow.commit()
         return _receipt_view(s, doc, company=company)
@@ -1075,11 +1026,7 @@ def _receipt_view(s: Session, d: ProductionReceipt, *, company: Company | None =
 
 
 def get_receipt(uow: UnitOfWork, company_code: str, receipt_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _receipt_view(
-            uow.session, _load(uow.session, ProductionReceipt, company, receipt_id), company=company
-        )
+    return posting.get_document(uow, company_code, ProductionReceipt, _receipt_view, receipt_id)
 
 
 def list_receipts(

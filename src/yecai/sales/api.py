@@ -3,12 +3,12 @@ changes and previews."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from yecai.api.deps import UoW
+from yecai.api.documents import document_route, list_route
 from yecai.sales import service
 from yecai.sales.schemas import DeliveryCreate, InvoiceCreate, OrderCreate, ReceiptCreate
 
@@ -28,28 +28,9 @@ def order_create(company: str, body: OrderCreate, uow: UoW) -> dict[str, Any]:
     )
 
 
-@router.get("/orders")
-def orders(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    customer: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_orders(
-        uow, company, status=status, customer=customer, date_from=date_from, date_to=date_to
-    )
-
-
-@router.get("/orders/{doc_id}")
-def order_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_order(uow, company, doc_id)
-
-
-@router.post("/orders/{doc_id}/cancel")
-def order_cancel(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.cancel_order(uow, company, doc_id)
+list_route(router, "/orders", service.list_orders, ["status", "customer"], name="orders")
+document_route(router.get, "/orders/{doc_id}", service.get_order, name="order_get")
+document_route(router.post, "/orders/{doc_id}/cancel", service.cancel_order, name="order_cancel")
 
 
 @router.post("/deliveries", status_code=201)
@@ -66,33 +47,10 @@ def delivery_create(company: str, body: DeliveryCreate, uow: UoW) -> dict[str, A
     )
 
 
-@router.get("/deliveries")
-def deliveries(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    customer: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_deliveries(
-        uow, company, status=status, customer=customer, date_from=date_from, date_to=date_to
-    )
-
-
-@router.get("/deliveries/{doc_id}")
-def delivery_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_delivery(uow, company, doc_id)
-
-
-@router.post("/deliveries/{doc_id}/confirm")
-def delivery_confirm(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.confirm_delivery(uow, company, doc_id)
-
-
-@router.get("/deliveries/{doc_id}/preview")
-def delivery_preview(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.preview_delivery(uow, company, doc_id)
+list_route(router, "/deliveries", service.list_deliveries, ["status", "customer"], name="deliveries")
+document_route(router.get, "/deliveries/{doc_id}", service.get_delivery, name="delivery_get")
+document_route(router.post, "/deliveries/{doc_id}/confirm", service.confirm_delivery, name="delivery_confirm")
+document_route(router.get, "/deliveries/{doc_id}/preview", service.preview_delivery, name="delivery_preview")
 
 
 @router.post("/invoices", status_code=201)
@@ -103,33 +61,10 @@ def invoice_create(company: str, body: InvoiceCreate, uow: UoW) -> dict[str, Any
     )
 
 
-@router.get("/invoices")
-def invoices(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    customer: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_invoices(
-        uow, company, status=status, customer=customer, date_from=date_from, date_to=date_to
-    )
-
-
-@router.get("/invoices/{doc_id}")
-def invoice_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_invoice(uow, company, doc_id)
-
-
-@router.post("/invoices/{doc_id}/post")
-def invoice_post(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.post_invoice(uow, company, doc_id)
-
-
-@router.get("/invoices/{doc_id}/preview")
-def invoice_preview(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.preview_invoice(uow, company, doc_id)
+list_route(router, "/invoices", service.list_invoices, ["status", "customer"], name="invoices")
+document_route(router.get, "/invoices/{doc_id}", service.get_invoice, name="invoice_get")
+document_route(router.post, "/invoices/{doc_id}/post", service.post_invoice, name="invoice_post")
+document_route(router.get, "/invoices/{doc_id}/preview", service.preview_invoice, name="invoice_preview")
 
 
 @router.post("/receipts", status_code=201)
@@ -145,23 +80,8 @@ def receipt_create(company: str, body: ReceiptCreate, uow: UoW) -> dict[str, Any
     )
 
 
-@router.get("/receipts")
-def receipts(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    customer: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_receipts(
-        uow, company, status=status, customer=customer, date_from=date_from, date_to=date_to
-    )
-
-
-@router.get("/receipts/{doc_id}")
-def receipt_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_receipt(uow, company, doc_id)
+list_route(router, "/receipts", service.list_receipts, ["status", "customer"], name="receipts")
+document_route(router.get, "/receipts/{doc_id}", service.get_receipt, name="receipt_get")
 
 
 def register(app: FastAPI) -> None:

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
 
 from yecai.api.deps import UoW
+from yecai.api.documents import document_route, list_route
 from yecai.sales import credit, returns
 from yecai.sales import service as sales
 from yecai.sales.schemas import CreditControlIn, CreditDecision, CreditHoldIn, CreditNoteCreate, ReturnCreate
@@ -29,20 +29,8 @@ def return_create(company: str, body: ReturnCreate, uow: UoW) -> dict[str, Any]:
     )
 
 
-@router.get("/returns")
-def return_list(
-    company: str,
-    uow: UoW,
-    customer: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return returns.list_returns(uow, company, customer=customer, date_from=date_from, date_to=date_to)
-
-
-@router.get("/returns/{doc_id}")
-def return_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return returns.get_return(uow, company, doc_id)
+list_route(router, "/returns", returns.list_returns, ["customer"], name="return_list")
+document_route(router.get, "/returns/{doc_id}", returns.get_return, name="return_get")
 
 
 @router.post("/credit-notes", status_code=201)
@@ -57,20 +45,8 @@ def credit_note_create(company: str, body: CreditNoteCreate, uow: UoW) -> dict[s
     )
 
 
-@router.get("/credit-notes")
-def credit_note_list(
-    company: str,
-    uow: UoW,
-    customer: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return returns.list_credit_notes(uow, company, customer=customer, date_from=date_from, date_to=date_to)
-
-
-@router.get("/credit-notes/{doc_id}")
-def credit_note_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return returns.get_credit_note(uow, company, doc_id)
+list_route(router, "/credit-notes", returns.list_credit_notes, ["customer"], name="credit_note_list")
+document_route(router.get, "/credit-notes/{doc_id}", returns.get_credit_note, name="credit_note_get")
 
 
 @router.get("/credit/pending")

@@ -3,13 +3,14 @@ preview of the voucher a state change would post)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from yecai.cli.common import _, console, run, uow, write_rows
+from yecai.cli.common import _, console, run, uow
+from yecai.cli.documents import Company, Day, DocumentCommands, ExclTax, PriceLines, Status, price_lines
+from yecai.cli.documents import done as _done
 from yecai.sales import service
 
 sales_app = typer.Typer(help="销售 Sales documents", no_args_is_help=True)
@@ -22,32 +23,10 @@ sales_app.add_typer(delivery_app, name="delivery")
 sales_app.add_typer(invoice_app, name="invoice")
 sales_app.add_typer(receipt_app, name="receipt")
 
-Company = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]
-Fmt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | xlsx")]
-Day = Annotated[str, typer.Option("--date", help="YYYY-MM-DD")]
-Status = Annotated[str | None, typer.Option("--status")]
 Customer = Annotated[str | None, typer.Option("--customer")]
-From = Annotated[str | None, typer.Option("--from", help="From date YYYY-MM-DD")]
-To = Annotated[str | None, typer.Option("--to", help="To date YYYY-MM-DD")]
-
-
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _show(doc: dict[str, Any]) -> None:
-    print(json.dumps(doc, ensure_ascii=False, indent=2))
-
-
-def _id(company: str, doc_type: str, ref: str) -> int:
-    return run(lambda: service.find_document_id(uow(), company, doc_type, ref))
-
-
-def _done(doc: dict[str, Any]) -> None:
-    vouchers = ", ".join(v["voucher_no"] for v in doc.get("vouchers", []) if v.get("voucher_no"))
-    console.print(
-        _("{no} {status}", no=doc["no"], status=doc["status"]) + (f"  → {vouchers}" if vouchers else "")
-    )
+FILTERS = [("status", Status), ("customer", Customer)]
+docs = DocumentCommands(service.find_document_id)
+_id = docs.id
 
 
 @order_app.command("create")
@@ -55,22 +34,10 @@ def order_create(
     company: Company,
     customer: Annotated[str, typer.Option("--customer")],
     day: Day,
-    line: Annotated[list[str], typer.Option("--line", help="ITEM:QTY:UNIT_PRICE[:TAX_CODE], repeatable")],
-    excl_tax: Annotated[bool, typer.Option("--excl-tax", help="Unit prices exclude VAT")] = False,
+    line: PriceLines,
+    excl_tax: ExclTax = False,
 ) -> None:
-    lines = []
-    for text in line:
-        parts = text.split(":")
-        if len(parts) not in (3, 4):
-            raise typer.BadParameter(_("--line must be ITEM:QTY:UNIT_PRICE[:TAX_CODE]"))
-        lines.append(
-            {
-                "item": parts[0],
-                "qty": parts[1],
-                "unit_price": parts[2],
-                "tax_code": parts[3] if len(parts) == 4 else None,
-            }
-        )
+    lines = price_lines(line)
     o = run(
         lambda: service.create_order(
             uow(),
@@ -85,33 +52,9 @@ def order_create(
 
 
 ORDER_COLUMNS = ["id", "no", "date", "customer", "status", "net", "tax", "total"]
-
-
-@order_app.command("list")
-def order_list(
-    company: Company,
-    status: Status = None,
-    customer: Customer = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_orders(
-            uow(), company, status=status, customer=customer, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(rows, ORDER_COLUMNS, fmt)
-
-
-@order_app.command("show")
-def order_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_order(uow(), company, _id(company, "sales_order", ref))))
-
-
-@order_app.command("cancel")
-def order_cancel(company: Company, ref: str) -> None:
-    _done(run(lambda: service.cancel_order(uow(), company, _id(company, "sales_order", ref))))
+docs.listing(order_app, service.list_orders, ORDER_COLUMNS, FILTERS, function="order_list")
+docs.show(order_app, "show", service.get_order, "sales_order", function="order_show")
+docs.change(order_app, "cancel", service.cancel_order, "sales_order", function="order_cancel")
 
 
 @delivery_app.command("create")
@@ -142,36 +85,11 @@ def delivery_create(
     )
 
 
-@delivery_app.command("confirm")
-def delivery_confirm(company: Company, ref: str) -> None:
-    _done(run(lambda: service.confirm_delivery(uow(), company, _id(company, "sales_delivery", ref))))
-
-
-@delivery_app.command("preview")
-def delivery_preview(company: Company, ref: str) -> None:
-    _show(run(lambda: service.preview_delivery(uow(), company, _id(company, "sales_delivery", ref))))
-
-
-@delivery_app.command("list")
-def delivery_list(
-    company: Company,
-    status: Status = None,
-    customer: Customer = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_deliveries(
-            uow(), company, status=status, customer=customer, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(rows, ["id", "no", "date", "order", "customer", "warehouse", "status", "cost"], fmt)
-
-
-@delivery_app.command("show")
-def delivery_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_delivery(uow(), company, _id(company, "sales_delivery", ref))))
+docs.change(delivery_app, "confirm", service.confirm_delivery, "sales_delivery", function="delivery_confirm")
+docs.show(delivery_app, "preview", service.preview_delivery, "sales_delivery", function="delivery_preview")
+DELIVERY_COLUMNS = ["id", "no", "date", "order", "customer", "warehouse", "status", "cost"]
+docs.listing(delivery_app, service.list_deliveries, DELIVERY_COLUMNS, FILTERS, function="delivery_list")
+docs.show(delivery_app, "show", service.get_delivery, "sales_delivery", function="delivery_show")
 
 
 @invoice_app.command("create")
@@ -197,38 +115,11 @@ def invoice_create(
     )
 
 
-@invoice_app.command("post")
-def invoice_post(company: Company, ref: str) -> None:
-    _done(run(lambda: service.post_invoice(uow(), company, _id(company, "sales_invoice", ref))))
-
-
-@invoice_app.command("preview")
-def invoice_preview(company: Company, ref: str) -> None:
-    _show(run(lambda: service.preview_invoice(uow(), company, _id(company, "sales_invoice", ref))))
-
-
-@invoice_app.command("list")
-def invoice_list(
-    company: Company,
-    status: Status = None,
-    customer: Customer = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_invoices(
-            uow(), company, status=status, customer=customer, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(
-        rows, ["id", "no", "date", "customer", "status", "net", "tax", "total", "received", "open"], fmt
-    )
-
-
-@invoice_app.command("show")
-def invoice_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_invoice(uow(), company, _id(company, "sales_invoice", ref))))
+docs.change(invoice_app, "post", service.post_invoice, "sales_invoice", function="invoice_post")
+docs.show(invoice_app, "preview", service.preview_invoice, "sales_invoice", function="invoice_preview")
+INVOICE_COLUMNS = ["id", "no", "date", "customer", "status", "net", "tax", "total", "received", "open"]
+docs.listing(invoice_app, service.list_invoices, INVOICE_COLUMNS, FILTERS, function="invoice_list")
+docs.show(invoice_app, "show", service.get_invoice, "sales_invoice", function="invoice_show")
 
 
 @receipt_app.command("create")
@@ -256,26 +147,9 @@ def receipt_create(
     )
 
 
-@receipt_app.command("list")
-def receipt_list(
-    company: Company,
-    status: Status = None,
-    customer: Customer = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_receipts(
-            uow(), company, status=status, customer=customer, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(rows, ["id", "no", "date", "customer", "invoice", "method", "amount", "status"], fmt)
-
-
-@receipt_app.command("show")
-def receipt_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_receipt(uow(), company, _id(company, "sales_receipt", ref))))
+RECEIPT_COLUMNS = ["id", "no", "date", "customer", "invoice", "method", "amount", "status"]
+docs.listing(receipt_app, service.list_receipts, RECEIPT_COLUMNS, FILTERS, function="receipt_list")
+docs.show(receipt_app, "show", service.get_receipt, "sales_receipt", function="receipt_show")
 
 
 def register(app: typer.Typer, voucher_app: typer.Typer) -> None:

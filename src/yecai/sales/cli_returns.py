@@ -9,9 +9,12 @@ from typing import Annotated
 import typer
 
 from yecai.cli.common import _, console, run, uow, write_rows
+from yecai.cli.documents import Company, Day, DocumentCommands, Fmt
+from yecai.cli.documents import done as _done
+from yecai.cli.documents import show as _show
 from yecai.sales import credit, returns
 from yecai.sales import service as sales
-from yecai.sales.cli import Company, Customer, Day, Fmt, From, To, _d, _done, _id, _show
+from yecai.sales.cli import Customer, _id
 
 return_app = typer.Typer(help="销售退货 Sales returns", no_args_is_help=True)
 credit_note_app = typer.Typer(help="红字发票 Red credit notes", no_args_is_help=True)
@@ -37,8 +40,7 @@ def _lines(texts: list[str] | None, what: str) -> list[tuple[int, str]] | None:
     return out
 
 
-def _find(company: str, doc_type: str, ref: str) -> int:
-    return run(lambda: returns.find_id(uow(), company, doc_type, ref))
+docs = DocumentCommands(returns.find_id)
 
 
 # --- returns -------------------------------------------------------------------------------------
@@ -75,25 +77,10 @@ def return_create(
     )
 
 
-@return_app.command("list")
-def return_list(
-    company: Company,
-    customer: Customer = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: returns.list_returns(
-            uow(), company, customer=customer, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(rows, RETURN_COLUMNS, fmt)
-
-
-@return_app.command("show")
-def return_show(company: Company, ref: str) -> None:
-    _show(run(lambda: returns.get_return(uow(), company, _find(company, "sales_return", ref))))
+docs.listing(
+    return_app, returns.list_returns, RETURN_COLUMNS, [("customer", Customer)], function="return_list"
+)
+docs.show(return_app, "show", returns.get_return, "sales_return", function="return_show")
 
 
 # --- red credit notes ----------------------------------------------------------------------------
@@ -121,25 +108,14 @@ def credit_note_create(
     )
 
 
-@credit_note_app.command("list")
-def credit_note_list(
-    company: Company,
-    customer: Customer = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: returns.list_credit_notes(
-            uow(), company, customer=customer, date_from=_d(date_from), date_to=_d(date_to)
-        )
-    )
-    write_rows(rows, CREDIT_NOTE_COLUMNS, fmt)
-
-
-@credit_note_app.command("show")
-def credit_note_show(company: Company, ref: str) -> None:
-    _show(run(lambda: returns.get_credit_note(uow(), company, _find(company, "sales_credit_note", ref))))
+docs.listing(
+    credit_note_app,
+    returns.list_credit_notes,
+    CREDIT_NOTE_COLUMNS,
+    [("customer", Customer)],
+    function="credit_note_list",
+)
+docs.show(credit_note_app, "show", returns.get_credit_note, "sales_credit_note", function="credit_note_show")
 
 
 # --- credit control ------------------------------------------------------------------------------

@@ -174,19 +174,14 @@ def create_return(
             "amounts": {"cost": ret.cost_minor},
             "lines": snap_lines,
         }
-        sales._post(
+        posting.post_event(
             uow,
             company,
             "sales_return.posted",
             snapshot,
-            ret.id,
-            {"cost": format_minor(ret.cost_minor), "delivery": d.no},
-        )
-        uow.audit(
-            "sales_return.create",
-            "sales_return",
-            ret.id,
-            company_id=company.id,
+            source_id=ret.id,
+            audit="sales_return.create",
+            payload={"cost": format_minor(ret.cost_minor), "delivery": d.no},
             after={"no": ret.no, "delivery": d.no, "cost": format_minor(ret.cost_minor)},
         )
         uow.commit()
@@ -228,11 +223,7 @@ def _return_view(s: Session, ret: SalesReturn, *, company: Company | None = None
 
 
 def get_return(uow: UnitOfWork, company_code: str, return_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _return_view(
-            uow.session, sales._load(uow.session, SalesReturn, company, return_id), company=company
-        )
+    return posting.get_document(uow, company_code, SalesReturn, _return_view, return_id)
 
 
 def list_returns(
@@ -396,19 +387,14 @@ def create_credit_note(
                 for ln in cn.lines
             ],
         }
-        sales._post(
+        posting.post_event(
             uow,
             company,
             "sales_credit_note.posted",
             snapshot,
-            cn.id,
-            {"total": format_minor(cn.total_minor), "invoice": inv.no},
-        )
-        uow.audit(
-            "sales_credit_note.create",
-            "sales_credit_note",
-            cn.id,
-            company_id=company.id,
+            source_id=cn.id,
+            audit="sales_credit_note.create",
+            payload={"total": format_minor(cn.total_minor), "invoice": inv.no},
             after={"no": cn.no, "invoice": inv.no, "total": format_minor(cn.total_minor)},
         )
         uow.commit()
@@ -452,10 +438,7 @@ def _credit_note_view(s: Session, cn: SalesCreditNote, *, company: Company | Non
 
 
 def get_credit_note(uow: UnitOfWork, company_code: str, credit_note_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        return _credit_note_view(s, sales._load(s, SalesCreditNote, company, credit_note_id), company=company)
+    return posting.get_document(uow, company_code, SalesCreditNote, _credit_note_view, credit_note_id)
 
 
 def list_credit_notes(
@@ -483,11 +466,4 @@ def list_credit_notes(
 def find_id(uow: UnitOfWork, company_code: str, doc_type: str, ref: str) -> int:
     """Resolve an id or a number of a return or credit note."""
     model = {"sales_return": SalesReturn, "sales_credit_note": SalesCreditNote}[doc_type]
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        q = select(model.id).where(model.company_id == company.id)
-        q = q.where(model.id == int(ref)) if ref.strip().isdigit() else q.where(model.no == ref.strip())
-        found = uow.session.execute(q).scalar_one_or_none()
-        if found is None:
-            raise NotFound(what=doc_type.replace("_", " "), key=ref, field="id")
-        return int(found)
+    return posting.resolve_document_id(uow, company_code, model, doc_type, ref)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, NotFound, YecaiError
 from yecai.core.money import format_minor, to_minor
@@ -63,18 +63,7 @@ def _tax_code(codes: dict[str, TaxCode], code: str, field: str) -> TaxCode:
     return tc
 
 
-def _load(
-    s: Session, model: Any, company: Company, doc_id: int, *, lines: bool = True, for_update: bool = False
-) -> Any:
-    q = select(model).where(model.company_id == company.id, model.id == doc_id)
-    if lines:
-        q = q.options(selectinload(model.lines))
-    if for_update:
-        q = q.with_for_update()
-    row = s.execute(q).scalar_one_or_none()
-    if row is None:
-        raise NotFound(what=model.__tablename__.replace("_", " "), key=doc_id, field="id")
-    return row
+_load = posting.load_document  # by id within the company, with lines, optionally locked
 
 
 def find_document_id(uow: UnitOfWork, company_code: str, doc_type: str, ref: str) -> int:
@@ -85,14 +74,7 @@ def find_document_id(uow: UnitOfWork, company_code: str, doc_type: str, ref: str
         "sales_invoice": SalesInvoice,
         "sales_receipt": SalesReceipt,
     }[doc_type]
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        q = select(model.id).where(model.company_id == company.id)
-        q = q.where(model.id == int(ref)) if ref.strip().isdigit() else q.where(model.no == ref.strip())
-        found = uow.session.execute(q).scalar_one_or_none()
-        if found is None:
-            raise NotFound(what=doc_type.replace("_", " "), key=ref, field="id")
-        return int(found)
+    return posting.resolve_document_id(uow, company_code, model, doc_type, ref)
 
 
 # --- orders --------------------------------------------------------------------------------------
@@ -249,26 +231,23 @@ def _list(
     date_to: date | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        q = select(model).where(model.company_id == company.id)
-        if hasattr(model, "lines"):
-            q = q.options(selectinload(model.lines))
-        if status:
-            q = q.where(model.status == status)
+    def narrow(s: Session, company: Company, q: Any) -> Any:
         if customer:
             q = q.join(Customer, Customer.id == model.customer_id).where(Customer.code == customer)
-        if date_from:
-            q = q.where(model.date >= date_from)
-        if date_to:
-            q = q.where(model.date <= date_to)
-        rows = (
-            s.execute(q.order_by(model.date, model.id).limit(max(1, min(limit, LIST_LIMIT_MAX))))
-            .scalars()
-            .all()
-        )
-        return [view(s, r) for r in rows]
+        return q
+
+    return posting.list_documents(
+        uow,
+        company_code,
+        model,
+        view,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        limit_max=LIST_LIMIT_MAX,
+        narrow=narrow,
+    )
 
 
 def list_orders(
@@ -421,27 +400,17 @@ def _confirm_delivery(uow: UnitOfWork, company: Company, d: SalesDelivery, order
             for ln in d.lines
         ],
     }
-    _post(uow, company, "sales_delivery.confirmed", snapshot, d.id, {"cost": format_minor(d.cost_minor)})
-    uow.audit(
-        "sales_delivery.confirm",
-        "sales_delivery",
-        d.id,
-        company_id=company.id,
+    posting.post_event(
+        uow,
+        company,
+        "sales_delivery.confirmed",
+        snapshot,
+        source_id=d.id,
+        audit="sales_delivery.confirm",
+        payload={"cost": format_minor(d.cost_minor)},
         before={"status": "draft"},
         after={"status": "confirmed", "cost": format_minor(d.cost_minor)},
     )
-
-
-def _post(
-    uow: UnitOfWork,
-    company: Company,
-    event: str,
-    snapshot: dict[str, Any],
-    doc_id: int,
-    payload: dict[str, Any],
-) -> None:
-    index = posting.ledger_index(uow.session, company)
-    posting.post_document(uow, company, index, event, snapshot, source_id=doc_id, payload=payload)
 
 
 def _delivery_view(s: Session, d: SalesDelivery, *, company: Company | None = None) -> dict[str, Any]:
@@ -478,11 +447,7 @@ def _delivery_view(s: Session, d: SalesDelivery, *, company: Company | None = No
 
 
 def get_delivery(uow: UnitOfWork, company_code: str, delivery_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _delivery_view(
-            uow.session, _load(uow.session, SalesDelivery, company, delivery_id), company=company
-        )
+    return posting.get_document(uow, company_code, SalesDelivery, _delivery_view, delivery_id)
 
 
 def list_deliveries(
@@ -626,7 +591,7 @@ def create_invoice(
             after={"no": inv.no, "total": format_minor(inv.total_minor)},
         )
         if post:
-            _post_invoice(uow, company, inv)
+            _post_invoice(uow, company, inv, locked=loaded)
         uow.commit()
         return _invoice_view(s, inv, company=company)
 
@@ -673,46 +638,56 @@ def _invoice_snapshot(s: Session, company: Company, inv: SalesInvoice) -> dict[s
     }
 
 
-def _post_invoice(uow: UnitOfWork, company: Company, inv: SalesInvoice) -> None:
-    if inv.status != "draft":
-        raise DocumentWrongState(doc=inv.no, status=inv.status, action="post", field="status")
-    s = uow.session
-    order_lines = {
-        ol.id: ol
-        for ol in s.execute(
+def _lock_invoice_orders(s: Session, inv: SalesInvoice) -> dict[int, SalesOrder]:
+    """The orders of a draft invoice's lines, their lines locked FOR UPDATE and loaded."""
+    order_lines = list(
+        s.execute(
             select(SalesOrderLine)
             .where(SalesOrderLine.id.in_([ln.order_line_id for ln in inv.lines]))
             .with_for_update()
         ).scalars()
-    }
+    )
     orders = {
         o.id: o
         for o in s.execute(
-            select(SalesOrder).where(SalesOrder.id.in_({ol.order_id for ol in order_lines.values()}))
+            select(SalesOrder).where(SalesOrder.id.in_({ol.order_id for ol in order_lines}))
         ).scalars()
     }
+    for o in orders.values():
+        s.refresh(o, attribute_names=["lines"])
+    return orders
+
+
+def _invoice_order_lines(inv: SalesInvoice, orders: dict[int, SalesOrder]) -> None:
+    """Count the invoice's quantities as invoiced on its order lines; close fully invoiced orders."""
+    order_lines = {ol.id: ol for o in orders.values() for ol in o.lines}
     for ln in inv.lines:
         ol = order_lines[ln.order_line_id]
         _check_invoiceable(orders[ol.order_id], ol, ln.qty_e4)
         ol.invoiced_e4 += ln.qty_e4
     for o in orders.values():
-        s.refresh(o, attribute_names=["lines"])
         if all(ln.invoiced_e4 >= ln.qty_e4 for ln in o.lines):
             o.status = "closed"
+
+
+def _post_invoice(
+    uow: UnitOfWork, company: Company, inv: SalesInvoice, locked: dict[int, SalesOrder] | None = None
+) -> None:
+    """Post a draft invoice. ``locked``: its orders, when the command has already locked them FOR
+    UPDATE with their lines (creating the invoice does), so nothing is read twice."""
+    if inv.status != "draft":
+        raise DocumentWrongState(doc=inv.no, status=inv.status, action="post", field="status")
+    s = uow.session
+    _invoice_order_lines(inv, locked if locked is not None else _lock_invoice_orders(s, inv))
     inv.status = "posted"
-    _post(
+    posting.post_event(
         uow,
         company,
         "sales_invoice.posted",
         _invoice_snapshot(s, company, inv),
-        inv.id,
-        {"total": format_minor(inv.total_minor)},
-    )
-    uow.audit(
-        "sales_invoice.post",
-        "sales_invoice",
-        inv.id,
-        company_id=company.id,
+        source_id=inv.id,
+        audit="sales_invoice.post",
+        payload={"total": format_minor(inv.total_minor)},
         before={"status": "draft"},
         after={"status": "posted"},
     )
@@ -762,11 +737,7 @@ def _invoice_view(s: Session, inv: SalesInvoice, *, company: Company | None = No
 
 
 def get_invoice(uow: UnitOfWork, company_code: str, invoice_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _invoice_view(
-            uow.session, _load(uow.session, SalesInvoice, company, invoice_id), company=company
-        )
+    return posting.get_document(uow, company_code, SalesInvoice, _invoice_view, invoice_id)
 
 
 def list_invoices(
@@ -870,19 +841,14 @@ def create_receipt(
             "amounts": {"amount": amount_minor},
             "lines": [],
         }
-        _post(
+        posting.post_event(
             uow,
             company,
             "sales_receipt.posted",
             snapshot,
-            r.id,
-            {"amount": format_minor(amount_minor), "invoice": inv.no if inv else None},
-        )
-        uow.audit(
-            "sales_receipt.create",
-            "sales_receipt",
-            r.id,
-            company_id=company.id,
+            source_id=r.id,
+            audit="sales_receipt.create",
+            payload={"amount": format_minor(amount_minor), "invoice": inv.no if inv else None},
             after={"no": r.no, "amount": format_minor(amount_minor)},
         )
         uow.commit()
@@ -908,11 +874,7 @@ def _receipt_view(s: Session, r: SalesReceipt, *, company: Company | None = None
 
 
 def get_receipt(uow: UnitOfWork, company_code: str, receipt_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _receipt_view(
-            uow.session, _load(uow.session, SalesReceipt, company, receipt_id, lines=False), company=company
-        )
+    return posting.get_document(uow, company_code, SalesReceipt, _receipt_view, receipt_id, lines=False)
 
 
 def list_receipts(

@@ -187,6 +187,8 @@ COLUMN_LABELS = {
     "category": N_("Category"),
     "invoice_type": N_("Invoice type"),
     "note": N_("Note"),
+    "department": N_("Department"),
+    "description": N_("Description"),
 }
 MONEY_COLUMNS = {"net", "tax", "total", "cost", "accrued", "to_stock", "value"}
 NUM_COLUMNS = MONEY_COLUMNS | {
@@ -218,6 +220,18 @@ NARROW_HIDDEN = {
     "note",
     "value",
 }
+# Columns a bill shows only when one of its lines fills them: order columns on bills over orders,
+# category and department on bills without an order (a bill may mix both).
+SPARSE_COLUMNS = {"vendor_bill": ("order", "order_line", "item", "category", "department", "description")}
+
+
+def _line_columns(kind_key: str, view: dict[str, Any]) -> tuple[str, ...]:
+    columns = LINE_COLUMNS[kind_key]
+    sparse = SPARSE_COLUMNS.get(kind_key, ())
+    lines = view.get("lines") or []
+    return tuple(c for c in columns if c not in sparse or any(ln.get(c) for ln in lines))
+
+
 LINE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sales_order": ("item", "qty", "unit_price", "tax_code", "net", "tax", "total", "delivered", "invoiced"),
     "sales_delivery": ("order_line", "item", "qty", "cost"),
@@ -229,6 +243,9 @@ LINE_COLUMNS: dict[str, tuple[str, ...]] = {
         "order",
         "order_line",
         "item",
+        "category",
+        "department",
+        "description",
         "qty",
         "unit_price",
         "tax_code",
@@ -793,7 +810,7 @@ def doc_page(
         kind=kind,
         doc=view,
         meta=_meta(ctx, kind, view),
-        columns=LINE_COLUMNS[kind.key],
+        columns=_line_columns(kind.key, view),
         column_labels=COLUMN_LABELS,
         money_columns=MONEY_COLUMNS,
         num_columns=NUM_COLUMNS,
