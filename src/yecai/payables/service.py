@@ -20,16 +20,18 @@ The payments themselves are documents whose vouchers the posting rules make.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from yecai.core.errors import FieldRequired, NotFound, PermissionDenied, YecaiError
+from yecai.bankmatch import queue as bq
+from yecai.bankmatch.queue import ITEMS_MAX
+from yecai.core.errors import FieldRequired, PermissionDenied, YecaiError
 from yecai.core.i18n import N_
 from yecai.core.money import format_minor, from_minor, to_minor
 from yecai.intake.models import BankLine
@@ -40,32 +42,20 @@ from yecai.payables.domain import (
     BankPayment,
     Memory,
     OpenBill,
-    Proposal,
     RecordedPayment,
     Settings,
     SupplierInfo,
     is_fee,
     match,
 )
-from yecai.payables.models import (
-    DONE_STATUSES,
-    STATUSES,
-    PayeeMemory,
-    PaymentProposal,
-    PaymentProposalItem,
-)
+from yecai.payables.models import STATUSES, PayeeMemory, PaymentProposal, PaymentProposalItem
 from yecai.purchasing import service as purchasing
 from yecai.purchasing.models import PurchasePayment, VendorBill
 from yecai.receivables.domain.matching import account_key
 from yecai.receivables.domain.names import name_key
 from yecai.security.domain import Perm, permissions_of
-from yecai.store.base import utcnow
 from yecai.store.uow import UnitOfWork
 
-DEFAULT_THRESHOLD = Decimal("0.95")
-LIST_LIMIT_MAX = 500
-NOTE_MAX = 200
-ITEMS_MAX = 50  # bills in one correction
 DECIDE_PERMS = (Perm.VOUCHER_CREATE, Perm.CASH_MANAGE)
 
 REASON_TEXTS: dict[str, str] = {
@@ -165,46 +155,14 @@ def _company(uow: UnitOfWork, code: str) -> Company:
 # --- settings ------------------------------------------------------------------------------------
 
 
-def _settings(company: Company) -> dict[str, Any]:
-    return dict(json.loads(company.settings_json or "{}").get("payables", {}))
-
-
 def threshold_of(company: Company) -> Decimal:
     """The company's auto-application threshold (default 0.95)."""
-    raw = _settings(company).get("auto_apply_threshold")
-    try:
-        value = Decimal(str(raw)) if raw is not None else DEFAULT_THRESHOLD
-    except InvalidOperation:
-        return DEFAULT_THRESHOLD
-    return value if Decimal(0) <= value <= Decimal(1) else DEFAULT_THRESHOLD
-
-
-def _check_threshold(value: str | Decimal | float) -> Decimal:
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidThreshold(value=value, field="threshold") from None
-    if not Decimal(0) <= d <= Decimal(1):
-        raise InvalidThreshold(value=value, field="threshold")
-    return d
+    return QUEUE.threshold_of(company)
 
 
 def set_threshold(uow: UnitOfWork, company_code: str, threshold: str | Decimal | float) -> dict[str, str]:
     """Set the confidence at or above which a proposal is paid without review (1 = never)."""
-    value = _check_threshold(threshold)
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_MANAGE)
-        settings = json.loads(company.settings_json or "{}")
-        section = dict(settings.get("payables", {}))
-        before = dict(section)
-        section["auto_apply_threshold"] = str(value)
-        settings["payables"] = section
-        company.settings_json = json.dumps(settings, ensure_ascii=False, sort_keys=True)
-        uow.audit(
-            "payables.settings", "company", company.code, company_id=company.id, before=before, after=section
-        )
-        uow.commit()
-    return {"auto_apply_threshold": str(value)}
+    return QUEUE.set_threshold(uow, company_code, threshold)
 
 
 # --- memory --------------------------------------------------------------------------------------
@@ -262,10 +220,6 @@ def _payment_of(line: BankLine) -> BankPayment:
     )
 
 
-def _reasons(p: Proposal, extra: Sequence[tuple[str, str]] = ()) -> str:
-    return json.dumps([[r.code, r.detail] for r in p.reasons] + [list(x) for x in extra], ensure_ascii=False)
-
-
 def _open_bills(s: Session, company: Company) -> list[tuple[OpenBill, int]]:
     base = company.base_currency or "CNY"
     rows = s.execute(
@@ -315,27 +269,9 @@ def run(
     with uow:
         company = _company(uow, company_code)
         s = uow.session
-        limit = _check_threshold(threshold) if threshold is not None else threshold_of(company)
-        # Lock the waiting proposals first: a person deciding one meanwhile either finishes
-        # before (and the line is no longer unsettled) or waits for this run.
-        existing = {
-            p.bank_line_id: p
-            for p in s.execute(
-                select(PaymentProposal)
-                .where(PaymentProposal.company_id == company.id, PaymentProposal.status == "proposed")
-                .with_for_update()
-            ).scalars()
-        }
-        done = select(PaymentProposal.bank_line_id).where(
-            PaymentProposal.company_id == company.id, PaymentProposal.status.in_(DONE_STATUSES)
-        )
-        lines = list(
-            s.execute(
-                select(BankLine)
-                .where(BankLine.company_id == company.id, BankLine.amount_minor < 0, BankLine.id.not_in(done))
-                .order_by(BankLine.txn_date, BankLine.id)
-            ).scalars()
-        )
+        min_confidence = QUEUE.run_threshold(company, threshold)
+        existing = QUEUE.waiting(s, company)  # locked first
+        lines = QUEUE.unsettled_lines(s, company, outgoing=True)
         bills = _open_bills(s, company)
         sups = list(s.execute(select(Supplier).where(Supplier.company_id == company.id)).scalars())
         sup_id = {x.code: x.id for x in sups}
@@ -346,7 +282,7 @@ def run(
             [b for b, _sid in bills],
             [SupplierInfo(x.code, x.name, x.bank_account or "") for x in sups if x.enabled],
             _memory(s, company),
-            Settings(threshold=float(limit)),
+            Settings(threshold=bq.engine_threshold(min_confidence)),
             _recorded(s, company, lines),
         )
         by_line = {int(p.txn_id): p for p in proposals}
@@ -364,20 +300,15 @@ def run(
                 counts["fees"] += 1
                 stale = existing.get(line.id)
                 if stale is not None:  # proposed by an older run: a fee is not a payment
-                    _clear_items(s, stale)
+                    QUEUE.clear_items(s, stale)
                     s.delete(stale)
                 continue
             p = by_line[line.id]
-            row = existing.get(line.id)
-            if row is None:
-                row = PaymentProposal(company_id=company.id, bank_line_id=line.id, status="proposed", note="")
-                s.add(row)
-            else:
-                _clear_items(s, row)
+            row = QUEUE.row_for(s, company, line, existing)
             row.supplier_id = sup_id.get(p.supplier_code) if p.supplier_code else None
             row.confidence_bp = round(p.confidence * 10000)
             extra = [("foreign_currency", line.currency)] if p.auto and line.currency != base else []
-            row.reasons_json = _reasons(p, extra)
+            row.reasons_json = bq.reasons_json(p.reasons, extra)
             s.flush()
             for seq, a in enumerate(p.allocations, start=1):
                 s.add(
@@ -386,30 +317,18 @@ def run(
                     )
                 )
             s.flush()
-            if not p.allocations:
-                counts["unmatched" if row.supplier_id is None else "proposed"] += 1
-                continue
-            if not p.auto or extra:
-                counts["proposed"] += 1
-                continue
-            try:
-                with s.begin_nested():
-                    _apply(uow, company, row, line)
-                    row.status = "auto_applied"
-                    row.decided_by = uow.actor.username
-                    row.decided_at = utcnow()
-                counts["auto_applied"] += 1
-            except YecaiError as exc:
-                row.reasons_json = _reasons(p, [("auto_apply_failed", exc.code)])
-                counts["refused"] += 1
-                counts["proposed"] += 1
+            QUEUE.settle(
+                uow,
+                row,
+                matched=bool(p.allocations),
+                sure=p.auto and not extra,
+                book=partial(_apply, uow, company, row, line),
+                reasons=p.reasons,
+                counts=counts,
+            )
         uow.audit("payables.payment_matching", "company", company.code, company_id=company.id, after=counts)
         uow.commit()
         return counts
-
-
-def _clear_items(s: Session, row: PaymentProposal) -> None:
-    s.execute(PaymentProposalItem.__table__.delete().where(PaymentProposalItem.proposal_id == row.id))
 
 
 def _apply(uow: UnitOfWork, company: Company, row: PaymentProposal, line: BankLine) -> None:
@@ -474,117 +393,45 @@ def _view(s: Session, rows: Sequence[tuple[PaymentProposal, BankLine]]) -> list[
                     "payment": pay_no or "",
                 }
             )
-    sup_ids = {p.supplier_id for p, _ln in rows if p.supplier_id}
-    sups = (
-        {
-            i: (c, n)
-            for i, c, n in s.execute(
-                select(Supplier.id, Supplier.code, Supplier.name).where(Supplier.id.in_(sup_ids))
-            )
-        }
-        if sup_ids
-        else {}
-    )
-    out = []
-    for p, ln in rows:
-        code, name = sups.get(p.supplier_id, ("", "")) if p.supplier_id else ("", "")
-        out.append(
-            {
-                "id": p.id,
-                "status": p.status,
-                "line": {
-                    "id": ln.id,
-                    "txn_id": ln.line_key,
-                    "bank_account": ln.bank_account,
-                    "date": ln.txn_date.isoformat(),
-                    "amount": format_minor(-ln.amount_minor, ln.currency),
-                    "currency": ln.currency,
-                    "payee_name": ln.counterparty_name,
-                    "payee_account": ln.counterparty_account,
-                    "remark": ln.remark,
-                },
-                "supplier": code,
-                "supplier_name": name,
-                "confidence": f"{Decimal(p.confidence_bp) / 10000:.4f}",
-                "reasons": [{"code": c, "detail": d} for c, d in json.loads(p.reasons_json or "[]")],
-                "items": items.get(p.id, []),
-                "payments": [x["payment"] for x in items.get(p.id, []) if x["payment"]],
-                "note": p.note,
-                "decided_by": p.decided_by,
-                "decided_at": p.decided_at.isoformat() if p.decided_at else "",
-            }
+    sups = bq.codes_names(s, Supplier, {p.supplier_id for p, _ln in rows if p.supplier_id})
+    return [
+        bq.proposal_view(
+            p,
+            ln,
+            outgoing=True,
+            party="supplier",
+            code_name=sups.get(p.supplier_id, ("", "")) if p.supplier_id else ("", ""),
+            items=items.get(p.id, []),
+            booked={"payments": [x["payment"] for x in items.get(p.id, []) if x["payment"]]},
         )
-    return out
+        for p, ln in rows
+    ]
+
+
+QUEUE = bq.Queue(
+    section="payables",
+    model=PaymentProposal,
+    item_model=PaymentProposalItem,
+    party_id="supplier_id",
+    what="payment proposal",
+    statuses=STATUSES,
+    invalid_threshold=InvalidThreshold,
+    invalid_status=InvalidStatus,
+    not_open=ProposalNotOpen,
+    view=_view,
+    decider=_company,
+)
 
 
 def list_proposals(
     uow: UnitOfWork, company_code: str, *, status: str | None = "proposed", limit: int = 100, offset: int = 0
 ) -> dict[str, Any]:
     """The queue (default: what waits for a person), oldest line first, with counts per status."""
-    if status and status not in STATUSES:
-        raise InvalidStatus(value=status, allowed=", ".join(STATUSES), field="status")
-    limit = max(1, min(int(limit), LIST_LIMIT_MAX))
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        where = [PaymentProposal.company_id == company.id]
-        if status:
-            where.append(PaymentProposal.status == status)
-        total = s.execute(select(func.count()).select_from(PaymentProposal).where(*where)).scalar_one()
-        rows = s.execute(
-            select(PaymentProposal, BankLine)
-            .join(BankLine, BankLine.id == PaymentProposal.bank_line_id)
-            .where(*where)
-            .order_by(BankLine.txn_date, BankLine.id)
-            .limit(limit)
-            .offset(max(0, int(offset)))
-        ).all()
-        counts = dict(
-            s.execute(
-                select(PaymentProposal.status, func.count())
-                .where(PaymentProposal.company_id == company.id)
-                .group_by(PaymentProposal.status)
-            ).all()
-        )
-        return {
-            "total": int(total),
-            "counts": {st: int(counts.get(st, 0)) for st in STATUSES},
-            "threshold": str(threshold_of(company)),
-            "proposals": _view(s, [(p, ln) for p, ln in rows]),
-        }
+    return QUEUE.list_proposals(uow, company_code, status=status, limit=limit, offset=offset)
 
 
 def get_proposal(uow: UnitOfWork, company_code: str, proposal_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        row, line = _load(uow.session, company, proposal_id, lock=False)
-        return _view(uow.session, [(row, line)])[0]
-
-
-def _load(s: Session, company: Company, proposal_id: int, *, lock: bool) -> tuple[PaymentProposal, BankLine]:
-    q = select(PaymentProposal).where(
-        PaymentProposal.company_id == company.id, PaymentProposal.id == proposal_id
-    )
-    row = s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
-    if row is None:
-        raise NotFound(what="payment proposal", key=str(proposal_id), field="proposal")
-    line = s.get(BankLine, row.bank_line_id)
-    assert line is not None, "a proposal always has its bank line"
-    return row, line
-
-
-def _open_row(s: Session, company: Company, proposal_id: int) -> tuple[PaymentProposal, BankLine]:
-    row, line = _load(s, company, proposal_id, lock=True)
-    if row.status != "proposed":
-        raise ProposalNotOpen(id=proposal_id, status=row.status, field="proposal")
-    return row, line
-
-
-def _decide(uow: UnitOfWork, row: PaymentProposal, status: str, note: str) -> None:
-    row.status = status
-    row.note = (note or "").strip()[:NOTE_MAX]
-    row.decided_by = uow.actor.username
-    row.decided_at = utcnow()
+    return QUEUE.get_proposal(uow, company_code, proposal_id)
 
 
 def confirm(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str = "") -> dict[str, Any]:
@@ -592,14 +439,14 @@ def confirm(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str =
     with uow:
         company = _company(uow, company_code)
         s = uow.session
-        row, line = _open_row(s, company, proposal_id)
+        row, line = QUEUE.open_row(s, company, proposal_id)
         has_items = s.execute(
             select(func.count()).where(PaymentProposalItem.proposal_id == row.id)
         ).scalar_one()
         if row.supplier_id is None or not has_items:
             raise ProposalEmpty(id=proposal_id, field="proposal")
         _apply(uow, company, row, line)
-        _decide(uow, row, "confirmed", note)
+        bq.decide(uow, row, "confirmed", note)
         sup = s.get(Supplier, row.supplier_id)
         assert sup is not None
         _remember(s, company, line, sup, correction=False)
@@ -636,18 +483,15 @@ def correct(
     with uow:
         company = _company(uow, company_code)
         s = uow.session
-        row, line = _open_row(s, company, proposal_id)
+        row, line = QUEUE.open_row(s, company, proposal_id)
         sup = md.supplier_by_code(s, company.id, supplier.strip())
         before = _view(s, [(row, line)])[0]
         chosen: list[tuple[int, int]] = []
         for n, (ref, amount) in enumerate(items, start=1):
             text = str(ref).strip()
-            q = select(VendorBill.id, VendorBill.supplier_id).where(VendorBill.company_id == company.id)
-            q = q.where(VendorBill.id == int(text)) if text.isdigit() else q.where(VendorBill.no == text)
-            found = s.execute(q).one_or_none()
-            if found is None:
-                raise NotFound(what="vendor bill", key=text, field="bill", row=n)
-            bill_id, owner = found
+            bill_id, owner = bq.find_document(
+                s, company, VendorBill, VendorBill.supplier_id, text, what="vendor bill", field="bill", row=n
+            )
             if owner != sup.id:
                 raise BillOfAnotherSupplier(bill=text, supplier=sup.code, field="bill", row=n)
             if any(bill_id == i for i, _a in chosen):
@@ -658,7 +502,7 @@ def correct(
                 raise InvalidAmount(value=amount, bill=text, field="amount", row=n) from None
             if minor <= 0:
                 raise InvalidAmount(value=amount, bill=text, field="amount", row=n)
-            chosen.append((int(bill_id), minor))
+            chosen.append((bill_id, minor))
         total = sum(a for _i, a in chosen)
         if total != -line.amount_minor:
             raise AllocationNotLine(
@@ -666,13 +510,13 @@ def correct(
                 amount=format_minor(-line.amount_minor, line.currency),
                 field="items",
             )
-        _clear_items(s, row)
+        QUEUE.clear_items(s, row)
         for seq, (bill_id, minor) in enumerate(chosen, start=1):
             s.add(PaymentProposalItem(proposal_id=row.id, seq=seq, bill_id=bill_id, amount_minor=minor))
         row.supplier_id = sup.id
         s.flush()
         _apply(uow, company, row, line)
-        _decide(uow, row, "corrected", note)
+        bq.decide(uow, row, "corrected", note)
         _remember(s, company, line, sup, correction=True)
         after = _view(s, [(row, line)])[0]
         uow.audit(
@@ -690,18 +534,4 @@ def correct(
 def reject(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str = "") -> dict[str, Any]:
     """The line is not a payment of these bills (nor anything the queue should book): it leaves the
     queue and is not proposed again."""
-    with uow:
-        company = _company(uow, company_code)
-        s = uow.session
-        row, line = _open_row(s, company, proposal_id)
-        _decide(uow, row, "rejected", note)
-        uow.audit(
-            "payables.match_reject",
-            "ap_match_proposal",
-            row.id,
-            company_id=company.id,
-            after={"note": row.note},
-        )
-        view = _view(s, [(row, line)])[0]
-        uow.commit()
-        return view
+    return QUEUE.reject(uow, company_code, proposal_id, note=note)

@@ -3,16 +3,17 @@ changes, previews, three-way-match tolerances, and the AP balances report (å¾€æ
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from yecai.api.deps import UoW
+from yecai.api.documents import document_route, list_route
 from yecai.core.money import format_minor
 from yecai.purchasing import service
 from yecai.purchasing.schemas import (
     BillCreate,
+    BillUpdate,
     OrderCreate,
     PaymentCreate,
     ReceiptCreate,
@@ -22,14 +23,6 @@ from yecai.purchasing.schemas import (
 
 router = APIRouter(prefix="/api/companies/{company}/purchasing", tags=["purchasing"])
 reports_router = APIRouter(prefix="/api/companies/{company}/reports", tags=["reports"])
-
-Filters = dict[str, Any]
-
-
-def _filters(
-    status: str | None, supplier: str | None, date_from: dt.date | None, date_to: dt.date | None
-) -> Filters:
-    return {"status": status, "supplier": supplier, "date_from": date_from, "date_to": date_to}
 
 
 @router.put("/settings")
@@ -52,26 +45,9 @@ def order_create(company: str, body: OrderCreate, uow: UoW) -> dict[str, Any]:
     )
 
 
-@router.get("/orders")
-def orders(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    supplier: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_orders(uow, company, **_filters(status, supplier, date_from, date_to))
-
-
-@router.get("/orders/{doc_id}")
-def order_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_order(uow, company, doc_id)
-
-
-@router.post("/orders/{doc_id}/cancel")
-def order_cancel(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.cancel_order(uow, company, doc_id)
+list_route(router, "/orders", service.list_orders, ["status", "supplier"], name="orders")
+document_route(router.get, "/orders/{doc_id}", service.get_order, name="order_get")
+document_route(router.post, "/orders/{doc_id}/cancel", service.cancel_order, name="order_cancel")
 
 
 @router.post("/receipts", status_code=201)
@@ -88,36 +64,15 @@ def receipt_create(company: str, body: ReceiptCreate, uow: UoW) -> dict[str, Any
     )
 
 
-@router.get("/receipts")
-def receipts(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    supplier: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_receipts(uow, company, **_filters(status, supplier, date_from, date_to))
-
-
-@router.get("/receipts/{doc_id}")
-def receipt_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_receipt(uow, company, doc_id)
-
-
-@router.post("/receipts/{doc_id}/post")
-def receipt_post(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.post_receipt(uow, company, doc_id)
-
-
-@router.get("/receipts/{doc_id}/preview")
-def receipt_preview(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.preview_receipt(uow, company, doc_id)
+list_route(router, "/receipts", service.list_receipts, ["status", "supplier"], name="receipts")
+document_route(router.get, "/receipts/{doc_id}", service.get_receipt, name="receipt_get")
+document_route(router.post, "/receipts/{doc_id}/post", service.post_receipt, name="receipt_post")
+document_route(router.get, "/receipts/{doc_id}/preview", service.preview_receipt, name="receipt_preview")
 
 
 @router.post("/bills", status_code=201)
 def bill_create(company: str, body: BillCreate, uow: UoW) -> dict[str, Any]:
-    lines = [ln.model_dump() for ln in body.lines] if body.lines is not None else None
+    lines = [ln.model_dump(exclude_none=True) for ln in body.lines] if body.lines is not None else None
     return service.create_bill(
         uow,
         company,
@@ -130,31 +85,22 @@ def bill_create(company: str, body: BillCreate, uow: UoW) -> dict[str, Any]:
     )
 
 
-@router.get("/bills")
-def bills(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    supplier: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_bills(uow, company, **_filters(status, supplier, date_from, date_to))
+@router.put("/bills/{doc_id}")
+def bill_update(company: str, doc_id: int, body: BillUpdate, uow: UoW) -> dict[str, Any]:
+    return service.update_bill(
+        uow,
+        company,
+        doc_id,
+        lines=[ln.model_dump(exclude_none=True) for ln in body.lines],
+        day=body.date,
+        invoice_no=body.invoice_no,
+    )
 
 
-@router.get("/bills/{doc_id}")
-def bill_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_bill(uow, company, doc_id)
-
-
-@router.post("/bills/{doc_id}/post")
-def bill_post(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.post_bill(uow, company, doc_id)
-
-
-@router.get("/bills/{doc_id}/preview")
-def bill_preview(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.preview_bill(uow, company, doc_id)
+list_route(router, "/bills", service.list_bills, ["status", "supplier"], name="bills")
+document_route(router.get, "/bills/{doc_id}", service.get_bill, name="bill_get")
+document_route(router.post, "/bills/{doc_id}/post", service.post_bill, name="bill_post")
+document_route(router.get, "/bills/{doc_id}/preview", service.preview_bill, name="bill_preview")
 
 
 @router.post("/payments", status_code=201)
@@ -170,21 +116,8 @@ def payment_create(company: str, body: PaymentCreate, uow: UoW) -> dict[str, Any
     )
 
 
-@router.get("/payments")
-def payments(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    supplier: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_payments(uow, company, **_filters(status, supplier, date_from, date_to))
-
-
-@router.get("/payments/{doc_id}")
-def payment_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_payment(uow, company, doc_id)
+list_route(router, "/payments", service.list_payments, ["status", "supplier"], name="payments")
+document_route(router.get, "/payments/{doc_id}", service.get_payment, name="payment_get")
 
 
 @router.post("/returns", status_code=201)
@@ -193,21 +126,8 @@ def return_create(company: str, body: ReturnCreate, uow: UoW) -> dict[str, Any]:
     return service.create_return(uow, company, receipt_id=body.receipt_id, day=body.date, lines=lines)
 
 
-@router.get("/returns")
-def returns(
-    company: str,
-    uow: UoW,
-    status: str | None = None,
-    supplier: str | None = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-) -> list[dict[str, Any]]:
-    return service.list_returns(uow, company, **_filters(status, supplier, date_from, date_to))
-
-
-@router.get("/returns/{doc_id}")
-def return_get(company: str, doc_id: int, uow: UoW) -> dict[str, Any]:
-    return service.get_return(uow, company, doc_id)
+list_route(router, "/returns", service.list_returns, ["status", "supplier"], name="returns")
+document_route(router.get, "/returns/{doc_id}", service.get_return, name="return_get")
 
 
 @reports_router.get("/ap-balances")

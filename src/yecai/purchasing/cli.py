@@ -7,7 +7,6 @@ ap-balances CSV header (a contract): supplier,name,period,opening,period_debit,p
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +14,19 @@ from typing import Annotated, Any
 import typer
 
 from yecai.cli.common import _, console, err_console, run, uow, write_rows
+from yecai.cli.documents import (
+    Company,
+    Day,
+    DocumentCommands,
+    ExclTax,
+    Fmt,
+    PriceLines,
+    Status,
+    parse_day,
+    price_lines,
+)
+from yecai.cli.documents import done as _done
+from yecai.cli.documents import show as _show
 from yecai.core.money import format_minor
 from yecai.purchasing import service
 
@@ -30,39 +42,11 @@ purchase_app.add_typer(bill_app, name="bill")
 purchase_app.add_typer(payment_app, name="payment")
 purchase_app.add_typer(return_app, name="return")
 
-Company = Annotated[str, typer.Option("--company", "-c", help="Company code (账套)")]
-Fmt = Annotated[str, typer.Option("--format", "-f", help="table | csv | json | xlsx")]
-Day = Annotated[str, typer.Option("--date", help="YYYY-MM-DD")]
-Status = Annotated[str | None, typer.Option("--status")]
 Supplier = Annotated[str | None, typer.Option("--supplier")]
-From = Annotated[str | None, typer.Option("--from", help="From date YYYY-MM-DD")]
-To = Annotated[str | None, typer.Option("--to", help="To date YYYY-MM-DD")]
+FILTERS = [("status", Status), ("supplier", Supplier)]
+docs = DocumentCommands(service.find_document_id)
+_id = docs.id
 AP_COLUMNS = ["supplier", "name", "period", "opening", "period_debit", "period_credit", "closing"]
-
-
-def _d(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _show(doc: dict[str, Any]) -> None:
-    print(json.dumps(doc, ensure_ascii=False, indent=2))
-
-
-def _id(company: str, doc_type: str, ref: str) -> int:
-    return run(lambda: service.find_document_id(uow(), company, doc_type, ref))
-
-
-def _done(doc: dict[str, Any]) -> None:
-    vouchers = ", ".join(v["voucher_no"] for v in doc.get("vouchers", []) if v.get("voucher_no"))
-    console.print(
-        _("{no} {status}", no=doc["no"], status=doc["status"]) + (f"  → {vouchers}" if vouchers else "")
-    )
-
-
-def _filters(
-    status: str | None, supplier: str | None, date_from: str | None, date_to: str | None
-) -> dict[str, Any]:
-    return {"status": status, "supplier": supplier, "date_from": _d(date_from), "date_to": _d(date_to)}
 
 
 def _pairs(line: list[str] | None) -> list[tuple[int, str]] | None:
@@ -98,22 +82,10 @@ def order_create(
     company: Company,
     supplier: Annotated[str, typer.Option("--supplier")],
     day: Day,
-    line: Annotated[list[str], typer.Option("--line", help="ITEM:QTY:UNIT_PRICE[:TAX_CODE], repeatable")],
-    excl_tax: Annotated[bool, typer.Option("--excl-tax", help="Unit prices exclude VAT")] = False,
+    line: PriceLines,
+    excl_tax: ExclTax = False,
 ) -> None:
-    lines = []
-    for text in line:
-        parts = text.split(":")
-        if len(parts) not in (3, 4):
-            raise typer.BadParameter(_("--line must be ITEM:QTY:UNIT_PRICE[:TAX_CODE]"))
-        lines.append(
-            {
-                "item": parts[0],
-                "qty": parts[1],
-                "unit_price": parts[2],
-                "tax_code": parts[3] if len(parts) == 4 else None,
-            }
-        )
+    lines = price_lines(line)
     o = run(
         lambda: service.create_order(
             uow(),
@@ -127,27 +99,10 @@ def order_create(
     console.print(_("Order {no} created, total {total}", no=o["no"], total=o["total"]))
 
 
-@order_app.command("list")
-def order_list(
-    company: Company,
-    status: Status = None,
-    supplier: Supplier = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(lambda: service.list_orders(uow(), company, **_filters(status, supplier, date_from, date_to)))
-    write_rows(rows, ["id", "no", "date", "supplier", "status", "net", "tax", "total"], fmt)
-
-
-@order_app.command("show")
-def order_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_order(uow(), company, _id(company, "purchase_order", ref))))
-
-
-@order_app.command("cancel")
-def order_cancel(company: Company, ref: str) -> None:
-    _done(run(lambda: service.cancel_order(uow(), company, _id(company, "purchase_order", ref))))
+ORDER_COLUMNS = ["id", "no", "date", "supplier", "status", "net", "tax", "total"]
+docs.listing(order_app, service.list_orders, ORDER_COLUMNS, FILTERS, function="order_list")
+docs.show(order_app, "show", service.get_order, "purchase_order", function="order_show")
+docs.change(order_app, "cancel", service.cancel_order, "purchase_order", function="order_cancel")
 
 
 @receipt_app.command("create")
@@ -178,34 +133,84 @@ def receipt_create(
     )
 
 
-@receipt_app.command("post")
-def receipt_post(company: Company, ref: str) -> None:
-    _done(run(lambda: service.post_receipt(uow(), company, _id(company, "purchase_receipt", ref))))
+docs.change(receipt_app, "post", service.post_receipt, "purchase_receipt", function="receipt_post")
+docs.show(receipt_app, "preview", service.preview_receipt, "purchase_receipt", function="receipt_preview")
+RECEIPT_COLUMNS = ["id", "no", "date", "order", "supplier", "warehouse", "status", "cost"]
+docs.listing(receipt_app, service.list_receipts, RECEIPT_COLUMNS, FILTERS, function="receipt_list")
+docs.show(receipt_app, "show", service.get_receipt, "purchase_receipt", function="receipt_show")
 
 
-@receipt_app.command("preview")
-def receipt_preview(company: Company, ref: str) -> None:
-    _show(run(lambda: service.preview_receipt(uow(), company, _id(company, "purchase_receipt", ref))))
+EXPENSE_KEYS = (
+    "category",
+    "department",
+    "project",
+    "item",
+    "qty",
+    "net",
+    "tax",
+    "total",
+    "tax_code",
+    "description",
+)
 
 
-@receipt_app.command("list")
-def receipt_list(
-    company: Company,
-    status: Status = None,
-    supplier: Supplier = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_receipts(uow(), company, **_filters(status, supplier, date_from, date_to))
-    )
-    write_rows(rows, ["id", "no", "date", "order", "supplier", "warehouse", "status", "cost"], fmt)
+def _expense_line(text: str) -> dict[str, Any]:
+    """'category=办公费,department=D01,net=1000,tax_code=IN13' → a bill line without an order."""
+    out: dict[str, Any] = {}
+    for part in text.replace("，", ",").split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key = key.strip()
+        if not sep or key not in EXPENSE_KEYS:
+            raise typer.BadParameter(
+                _(
+                    "--expense must be KEY=VALUE pairs separated by commas; keys: {keys}",
+                    keys=", ".join(EXPENSE_KEYS),
+                )
+            )
+        out[key] = value.strip()
+    if not out.get("category") and not out.get("item"):
+        raise typer.BadParameter(_("--expense needs category= (or item= of a service)"))
+    return out
 
 
-@receipt_app.command("show")
-def receipt_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_receipt(uow(), company, _id(company, "purchase_receipt", ref))))
+LineOpt = Annotated[
+    list[str] | None,
+    typer.Option("--line", help="ORDER:LINE_NO:QTY[:UNIT_PRICE[:TAX_CODE]], repeatable"),
+]
+ExpenseOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--expense",
+        help="A line without an order, repeatable: "
+        "category=办公费,department=D01,net=1000[,tax=130][,total=…][,tax_code=IN13]"
+        "[,project=P1][,item=SV][,qty=1][,description=…]",
+    ),
+]
+
+
+def _bill_lines(
+    company: str, line: list[str] | None, expense: list[str] | None
+) -> list[dict[str, Any]] | None:
+    if not line and not expense:
+        return None
+    lines: list[dict[str, Any]] = []
+    for text in line or []:
+        parts = text.split(":")
+        if len(parts) not in (3, 4, 5):
+            raise typer.BadParameter(_("--line must be ORDER:LINE_NO:QTY[:UNIT_PRICE[:TAX_CODE]]"))
+        lines.append(
+            {
+                "order_id": _id(company, "purchase_order", parts[0]),
+                "line_no": int(parts[1]),
+                "qty": parts[2],
+                "unit_price": parts[3] if len(parts) > 3 and parts[3] else None,
+                "tax_code": parts[4] if len(parts) > 4 else None,
+            }
+        )
+    lines += [_expense_line(text) for text in expense or []]
+    return lines
 
 
 @bill_app.command("create")
@@ -217,30 +222,15 @@ def bill_create(
         list[str] | None,
         typer.Option("--order", help="Order id or number, repeatable: bills all received, not yet billed"),
     ] = None,
-    line: Annotated[
-        list[str] | None,
-        typer.Option("--line", help="ORDER:LINE_NO:QTY[:UNIT_PRICE[:TAX_CODE]], repeatable"),
-    ] = None,
+    line: LineOpt = None,
+    expense: ExpenseOpt = None,
     invoice_no: Annotated[str, typer.Option("--invoice-no", help="The supplier's invoice number")] = "",
     draft: Annotated[bool, typer.Option("--draft", help="Save without posting")] = False,
 ) -> None:
+    """A vendor bill over orders (--order, --line), without an order (--expense: rent, utilities,
+    services …), or both."""
     ids = [_id(company, "purchase_order", o) for o in order or []]
-    lines: list[dict[str, Any]] | None = None
-    if line:
-        lines = []
-        for text in line:
-            parts = text.split(":")
-            if len(parts) not in (3, 4, 5):
-                raise typer.BadParameter(_("--line must be ORDER:LINE_NO:QTY[:UNIT_PRICE[:TAX_CODE]]"))
-            lines.append(
-                {
-                    "order_id": _id(company, "purchase_order", parts[0]),
-                    "line_no": int(parts[1]),
-                    "qty": parts[2],
-                    "unit_price": parts[3] if len(parts) > 3 and parts[3] else None,
-                    "tax_code": parts[4] if len(parts) > 4 else None,
-                }
-            )
+    lines = _bill_lines(company, line, expense)
     _done(
         run(
             lambda: service.create_bill(
@@ -257,36 +247,33 @@ def bill_create(
     )
 
 
-@bill_app.command("post")
-def bill_post(company: Company, ref: str) -> None:
-    _done(run(lambda: service.post_bill(uow(), company, _id(company, "vendor_bill", ref))))
-
-
-@bill_app.command("preview")
-def bill_preview(company: Company, ref: str) -> None:
-    _show(run(lambda: service.preview_bill(uow(), company, _id(company, "vendor_bill", ref))))
-
-
-@bill_app.command("list")
-def bill_list(
+@bill_app.command("update")
+def bill_update(
     company: Company,
-    status: Status = None,
-    supplier: Supplier = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
+    ref: str,
+    line: LineOpt = None,
+    expense: ExpenseOpt = None,
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD")] = None,
+    invoice_no: Annotated[str | None, typer.Option("--invoice-no")] = None,
 ) -> None:
-    rows = run(lambda: service.list_bills(uow(), company, **_filters(status, supplier, date_from, date_to)))
-    write_rows(
-        rows,
-        ["id", "no", "date", "supplier", "invoice_no", "status", "net", "tax", "total", "paid", "open"],
-        fmt,
+    """Correct a draft bill (one drafted from an intake invoice, say): its lines are replaced by
+    --line / --expense; --date and --invoice-no change when given."""
+    bid = _id(company, "vendor_bill", ref)
+    lines = _bill_lines(company, line, expense) or []
+    _done(
+        run(
+            lambda: service.update_bill(
+                uow(), company, bid, lines=lines, day=parse_day(day), invoice_no=invoice_no
+            )
+        )
     )
 
 
-@bill_app.command("show")
-def bill_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_bill(uow(), company, _id(company, "vendor_bill", ref))))
+docs.change(bill_app, "post", service.post_bill, "vendor_bill", function="bill_post")
+docs.show(bill_app, "preview", service.preview_bill, "vendor_bill", function="bill_preview")
+BILL_COLUMNS = ["id", "no", "date", "supplier", "invoice_no", "status", "net", "tax", "total", "paid", "open"]
+docs.listing(bill_app, service.list_bills, BILL_COLUMNS, FILTERS, function="bill_list")
+docs.show(bill_app, "show", service.get_bill, "vendor_bill", function="bill_show")
 
 
 @payment_app.command("create")
@@ -314,24 +301,9 @@ def payment_create(
     )
 
 
-@payment_app.command("list")
-def payment_list(
-    company: Company,
-    status: Status = None,
-    supplier: Supplier = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(
-        lambda: service.list_payments(uow(), company, **_filters(status, supplier, date_from, date_to))
-    )
-    write_rows(rows, ["id", "no", "date", "supplier", "bill", "method", "amount", "status"], fmt)
-
-
-@payment_app.command("show")
-def payment_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_payment(uow(), company, _id(company, "purchase_payment", ref))))
+PAYMENT_COLUMNS = ["id", "no", "date", "supplier", "bill", "method", "amount", "status"]
+docs.listing(payment_app, service.list_payments, PAYMENT_COLUMNS, FILTERS, function="payment_list")
+docs.show(payment_app, "show", service.get_payment, "purchase_payment", function="payment_show")
 
 
 @return_app.command("create")
@@ -354,22 +326,9 @@ def return_create(
     )
 
 
-@return_app.command("list")
-def return_list(
-    company: Company,
-    status: Status = None,
-    supplier: Supplier = None,
-    date_from: From = None,
-    date_to: To = None,
-    fmt: Fmt = "table",
-) -> None:
-    rows = run(lambda: service.list_returns(uow(), company, **_filters(status, supplier, date_from, date_to)))
-    write_rows(rows, ["id", "no", "date", "receipt", "supplier", "warehouse", "status", "cost"], fmt)
-
-
-@return_app.command("show")
-def return_show(company: Company, ref: str) -> None:
-    _show(run(lambda: service.get_return(uow(), company, _id(company, "purchase_return", ref))))
+RETURN_COLUMNS = ["id", "no", "date", "receipt", "supplier", "warehouse", "status", "cost"]
+docs.listing(return_app, service.list_returns, RETURN_COLUMNS, FILTERS, function="return_list")
+docs.show(return_app, "show", service.get_return, "purchase_return", function="return_show")
 
 
 def ap_balances(

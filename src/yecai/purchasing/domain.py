@@ -12,6 +12,11 @@ How a purchase moves through the books (the default rules):
   part still on hand (``to_stock``, which also re-prices the moving average) and to cost of
   sales for the rest (``net - accrued - to_stock``).
 * payment: Dr 2202, Cr bank/cash; never more than is open.
+* a bill line without an order (rent, utilities, services, small purchases): no match, no
+  estimate; its net is the ``expense`` booked by its expense category (费用类别, those of expense
+  claims) and department (sales → 6601xx, others → 6602xx, with the department), its tax on the
+  tax code's account, its total in the payable. A bill may mix order lines and such lines; the
+  three-way match applies to the order lines only.
 
 Quantities are ten-thousandths (``*_e4``), money fen, prices exact decimals, tolerances percent.
 """
@@ -110,6 +115,110 @@ class NothingToDo(YecaiError):
     code = "purchasing.nothing_to_do"
     template = "Nothing left to {action} on {doc}"
     http_status = 409
+
+
+class BillLineWithoutKind(YecaiError):
+    code = "purchasing.bill_line_without_kind"
+    template = (
+        "Bill line {line}: name an order line (order_id and line_no) or, for a bill without an "
+        "order, an expense category"
+    )
+
+
+class BillLineBothKinds(YecaiError):
+    code = "purchasing.bill_line_both_kinds"
+    template = (
+        "Bill line {line}: an order line takes its account from the order; give either an order line "
+        "or an expense category, not both"
+    )
+
+
+class StockItemNeedsOrder(YecaiError):
+    code = "purchasing.stock_item_needs_order"
+    template = (
+        "Bill line {line}: item {item} is a stock item; stock comes in through a purchase order and "
+        "a goods receipt (lines without an order take services and expense categories)"
+    )
+
+
+class InvalidLineAmount(YecaiError):
+    code = "purchasing.invalid_line_amount"
+    template = "Bill line {line}: {what} {value} must be more than zero"
+
+
+class LineTaxMismatch(YecaiError):
+    code = "purchasing.line_tax_mismatch"
+    template = (
+        "Bill line {line}: tax {tax} does not follow from net {net} at {rate} (expected {expected}, "
+        "one fen either way)"
+    )
+
+
+class RulesLackExpenseLines(YecaiError):
+    code = "purchasing.rules_lack_expense_lines"
+    template = (
+        "The posting rules in force on {date} (version {version}) have no rule for bill lines without "
+        "an order (amount 'expense' in vendor_bill.posted); save a new rule set version from that "
+        "date with the default vendor_bill.posted rules (see docs/documents.md)"
+    )
+    http_status = 409
+
+
+TAX_TOLERANCE_MINOR = 1  # an invoice rounds its tax per line; one fen either way is the same tax
+
+
+def direct_line_amounts(
+    line: int, *, net_minor: int | None, tax_minor: int | None, total_minor: int | None, rate: Decimal
+) -> tuple[int, int, int]:
+    """(net, tax, total) in fen of a bill line without an order, from what the invoice shows: the
+    net (不含税金额) with or without its tax, or the total (价税合计) with or without its tax. A
+    missing tax is net × rate (or total × rate / (1 + rate)) rounded half up; a given tax must be
+    that within one fen."""
+    for what, value in (("net", net_minor), ("tax", tax_minor), ("total", total_minor)):
+        if value is not None and (value < 0 or (value == 0 and what != "tax")):
+            raise InvalidLineAmount(
+                line=line, what=what, value=_yuan(value), field=f"lines[{line}].{what}", row=line
+            )
+    if net_minor is None:
+        assert total_minor is not None
+        if tax_minor is None:
+            tax_minor = _round(Decimal(total_minor) * rate / (1 + rate))
+        net_minor = total_minor - tax_minor
+        if net_minor <= 0:
+            raise InvalidLineAmount(
+                line=line, what="net", value=_yuan(net_minor), field=f"lines[{line}].tax", row=line
+            )
+    elif tax_minor is None and total_minor is not None:
+        tax_minor = total_minor - net_minor
+    expected = _round(Decimal(net_minor) * rate)
+    if tax_minor is None:
+        tax_minor = expected
+    elif abs(tax_minor - expected) > TAX_TOLERANCE_MINOR:
+        raise LineTaxMismatch(
+            line=line,
+            tax=_yuan(tax_minor),
+            net=_yuan(net_minor),
+            rate=f"{(rate * 100).normalize():f}%",
+            expected=_yuan(expected),
+            field=f"lines[{line}].tax",
+            row=line,
+        )
+    total = net_minor + tax_minor
+    if total_minor is not None and total != total_minor:
+        raise LineTaxMismatch(
+            line=line,
+            tax=_yuan(tax_minor),
+            net=_yuan(net_minor),
+            rate=f"{(rate * 100).normalize():f}%",
+            expected=_yuan(total_minor - net_minor),
+            field=f"lines[{line}].total",
+            row=line,
+        )
+    return net_minor, tax_minor, total
+
+
+def _yuan(minor: int) -> str:
+    return str(Decimal(minor).scaleb(-2).quantize(Decimal("0.01")))
 
 
 def parse_tolerance(value: str | Decimal | int, field: str) -> Decimal:

@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from yecai.store.base import Base, DecimalText, Minor, UTCDateTime, utcnow
@@ -124,15 +133,26 @@ class VendorBill(Base):
 
 
 class VendorBillLine(Base):
+    """An order line (``order_line_id`` set: three-way match, 暂估 cleared) or a direct line without
+    an order (``category`` set: rent, utilities, services … booked to the expense account of the
+    category and department); a bill may mix both."""
+
     __tablename__ = "vendor_bill_line"
+    __table_args__ = (CheckConstraint("order_line_id IS NOT NULL OR category <> ''", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     bill_id: Mapped[int] = mapped_column(ForeignKey("vendor_bill.id"))
     line_no: Mapped[int] = mapped_column(Integer)
-    order_line_id: Mapped[int] = mapped_column(ForeignKey("purchase_order_line.id"))
-    item_id: Mapped[int] = mapped_column(ForeignKey("md_item.id"))
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("purchase_order_line.id"), nullable=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("md_item.id"), nullable=True)
+    category: Mapped[str] = mapped_column(String(20), default="", server_default="")  # 费用类别
+    department: Mapped[str] = mapped_column(String(40), default="", server_default="")  # dimension code
+    project: Mapped[str] = mapped_column(String(40), default="", server_default="")  # dimension code
+    description: Mapped[str] = mapped_column(String(200), default="", server_default="")
     qty_e4: Mapped[int] = mapped_column(Minor)
-    unit_price: Mapped[Decimal] = mapped_column(DecimalText)  # in the order's tax basis
+    unit_price: Mapped[Decimal] = mapped_column(
+        DecimalText
+    )  # order lines: the order's tax basis; direct: net
     tax_code: Mapped[str] = mapped_column(String(20))
     tax_rate: Mapped[Decimal] = mapped_column(DecimalText)
     net_minor: Mapped[int] = mapped_column(Minor)

@@ -11,23 +11,27 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from yecai.core.errors import FieldRequired, NotFound, YecaiError
 from yecai.core.money import format_minor, to_minor
 from yecai.core.periods import Period
+from yecai.expenses import domain as expenses_domain
+from yecai.expenses import service as expenses
 from yecai.inventory import service as inventory
 from yecai.inventory.domain import qty_text, to_qty_e4
 from yecai.inventory.models import StockReceipt
 from yecai.ledger import reports
-from yecai.ledger.models import Company
+from yecai.ledger.models import Company, DimensionValue
 from yecai.ledger.models import Period as PeriodRow
 from yecai.masterdata import domain as md_domain
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Item, Supplier, TaxCode, Warehouse
+from yecai.posting import domain as posting_domain
 from yecai.posting import service as posting
 from yecai.posting.domain import DocumentWrongState
 from yecai.purchasing import domain
@@ -47,6 +51,7 @@ from yecai.security.domain import Perm
 from yecai.store.uow import UnitOfWork
 
 LINES_MAX = 500
+QTY_ONE_E4 = 10_000
 LIST_LIMIT_MAX = 1000
 AP_ACCOUNT = "2202"
 MODELS: dict[str, Any] = {
@@ -124,18 +129,7 @@ def _tax_code(codes: dict[str, TaxCode], code: str, field: str) -> TaxCode:
     return tc
 
 
-def _load(
-    s: Session, model: Any, company: Company, doc_id: int, *, lines: bool = True, for_update: bool = False
-) -> Any:
-    q = select(model).where(model.company_id == company.id, model.id == doc_id)
-    if lines:
-        q = q.options(selectinload(model.lines))
-    if for_update:
-        q = q.with_for_update()
-    row = s.execute(q).scalar_one_or_none()
-    if row is None:
-        raise NotFound(what=model.__tablename__.replace("_", " "), key=doc_id, field="id")
-    return row
+_load = posting.load_document  # by id within the company, with lines, optionally locked
 
 
 def _order_lines(s: Session, ids: Sequence[int]) -> dict[int, PurchaseOrderLine]:
@@ -153,29 +147,9 @@ def _order_nos(s: Session, ids: Sequence[int]) -> dict[int, str]:
     return {o.id: o.no for o in posting.rows_by_id(s, PurchaseOrder, ids).values()}
 
 
-def _post(
-    uow: UnitOfWork,
-    company: Company,
-    event: str,
-    snapshot: dict[str, Any],
-    doc_id: int,
-    payload: dict[str, Any],
-) -> None:
-    index = posting.ledger_index(uow.session, company)
-    posting.post_document(uow, company, index, event, snapshot, source_id=doc_id, payload=payload)
-
-
 def find_document_id(uow: UnitOfWork, company_code: str, doc_type: str, ref: str) -> int:
     """Resolve an id ('12') or a document number ('PO-2025-0001')."""
-    model = MODELS[doc_type]
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        q = select(model.id).where(model.company_id == company.id)
-        q = q.where(model.id == int(ref)) if ref.strip().isdigit() else q.where(model.no == ref.strip())
-        found = uow.session.execute(q).scalar_one_or_none()
-        if found is None:
-            raise NotFound(what=doc_type.replace("_", " "), key=ref, field="id")
-        return int(found)
+    return posting.resolve_document_id(uow, company_code, MODELS[doc_type], doc_type, ref)
 
 
 def _list(
@@ -190,26 +164,23 @@ def _list(
     date_to: date | None,
     limit: int,
 ) -> list[dict[str, Any]]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        q = select(model).where(model.company_id == company.id)
-        if hasattr(model, "lines"):
-            q = q.options(selectinload(model.lines))
-        if status:
-            q = q.where(model.status == status)
+    def narrow(s: Session, company: Company, q: Any) -> Any:
         if supplier:
             q = q.join(Supplier, Supplier.id == model.supplier_id).where(Supplier.code == supplier)
-        if date_from:
-            q = q.where(model.date >= date_from)
-        if date_to:
-            q = q.where(model.date <= date_to)
-        rows = (
-            s.execute(q.order_by(model.date, model.id).limit(max(1, min(limit, LIST_LIMIT_MAX))))
-            .scalars()
-            .all()
-        )
-        return [view(s, r) for r in rows]
+        return q
+
+    return posting.list_documents(
+        uow,
+        company_code,
+        model,
+        view,
+        status=status,
+        date_from=date_from,
+        date_to=date_to,
+        limit=limit,
+        limit_max=LIST_LIMIT_MAX,
+        narrow=narrow,
+    )
 
 
 # --- orders --------------------------------------------------------------------------------------
@@ -519,19 +490,14 @@ def _post_receipt(uow: UnitOfWork, company: Company, r: PurchaseReceipt, order: 
             source_line_id=ln.id,
         )
     r.status = "posted"
-    _post(
+    posting.post_event(
         uow,
         company,
         "purchase_receipt.posted",
         _receipt_snapshot(s, r, order),
-        r.id,
-        {"cost": format_minor(r.cost_minor), "order": order.no},
-    )
-    uow.audit(
-        "purchase_receipt.post",
-        "purchase_receipt",
-        r.id,
-        company_id=company.id,
+        source_id=r.id,
+        audit="purchase_receipt.post",
+        payload={"cost": format_minor(r.cost_minor), "order": order.no},
         before={"status": "draft"},
         after={"status": "posted", "cost": format_minor(r.cost_minor)},
     )
@@ -572,11 +538,7 @@ def _receipt_view(s: Session, r: PurchaseReceipt, *, company: Company | None = N
 
 
 def get_receipt(uow: UnitOfWork, company_code: str, receipt_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _receipt_view(
-            uow.session, _load(uow.session, PurchaseReceipt, company, receipt_id), company=company
-        )
+    return posting.get_document(uow, company_code, PurchaseReceipt, _receipt_view, receipt_id)
 
 
 def list_receipts(
@@ -625,53 +587,19 @@ def create_bill(
     invoice_no: str = "",
     post: bool = True,
 ) -> dict[str, Any]:
-    """采购发票 over one or several orders of one supplier. Lines: {order_id, line_no, qty,
-    unit_price (default: the order's, in the order's tax basis), tax_code (default: the order's)},
-    or every received-not-billed quantity of ``orders`` at the order prices. Refused when the
-    three-way match fails beyond the company's tolerance (no approval queue yet)."""
+    """采购发票 of one supplier, over orders, without an order, or both.
+
+    Order lines: {order_id, line_no, qty, unit_price (default: the order's, in the order's tax
+    basis), tax_code (default: the order's)}, or every received-not-billed quantity of ``orders``
+    at the order prices; refused when the three-way match fails beyond the company's tolerance.
+    Lines without an order (rent, utilities, services …): {category (费用类别), department, net or
+    total, tax (optional: from the rate), tax_code (default: the item's), project, item (a
+    service), qty (default 1), description}; booked to the category's expense account."""
     with uow:
         company = uow.company(company_code, Perm.VOUCHER_CREATE)
         s = uow.session
         sup = md.supplier_by_code(s, company.id, supplier)
-        codes = md.ensure_tax_codes(s, company)
-        order_ids = sorted({*orders, *(int(ln["order_id"]) for ln in lines or ())})
-        if not order_ids:
-            raise FieldRequired(field_name="orders", field="orders")
-        loaded = {oid: _load(s, PurchaseOrder, company, oid, for_update=True) for oid in order_ids}
-        for o in loaded.values():
-            if o.supplier_id != sup.id:
-                other = s.get(Supplier, o.supplier_id)
-                raise domain.SupplierMismatch(
-                    order=o.no, found=other.code if other else "?", expected=sup.code, field="orders"
-                )
-        wanted: list[tuple[PurchaseOrder, PurchaseOrderLine, int, Decimal, TaxCode]] = []
-        if lines is None:
-            for o in loaded.values():
-                wanted += [
-                    (o, ln, ln.received_e4 - ln.billed_e4, ln.unit_price, codes[ln.tax_code])
-                    for ln in o.lines
-                    if ln.received_e4 > ln.billed_e4
-                ]
-        else:
-            for i, raw in enumerate(lines[:LINES_MAX], start=1):
-                o = loaded[int(raw["order_id"])]
-                ol = next((ln for ln in o.lines if ln.line_no == int(raw["line_no"])), None)
-                if ol is None:
-                    raise NotFound(
-                        what="order line", key=f"{o.no}/{raw['line_no']}", field=f"lines[{i}].line_no"
-                    )
-                price = raw.get("unit_price")
-                wanted.append(
-                    (
-                        o,
-                        ol,
-                        to_qty_e4(raw.get("qty", ""), f"lines[{i}].qty"),
-                        ol.unit_price if price is None else sales_domain.check_price(Decimal(str(price))),
-                        _tax_code(codes, str(raw.get("tax_code") or ol.tax_code), f"lines[{i}].tax_code"),
-                    )
-                )
-        if not wanted:
-            raise domain.NothingToDo(action="bill", doc=", ".join(o.no for o in loaded.values()))
+        built, order_lines = _bill_lines(s, company, sup, orders, lines)
         bill = VendorBill(
             company_id=company.id,
             no=posting.next_document_no(s, company.id, "vendor_bill", "VB", day.year),
@@ -679,31 +607,8 @@ def create_bill(
             supplier_id=sup.id,
             invoice_no=invoice_no.strip()[:40],
         )
-        splits = sales_domain.split_tax(
-            [
-                (sales_domain.line_amount_minor(qty, price), tc.rate, o.prices_include_tax)
-                for o, _ol, qty, price, tc in wanted
-            ]
-        )
-        for i, ((_o, ol, qty, price, tc), sp) in enumerate(zip(wanted, splits, strict=True), start=1):
-            bill.lines.append(
-                VendorBillLine(
-                    line_no=i,
-                    order_line_id=ol.id,
-                    item_id=ol.item_id,
-                    qty_e4=qty,
-                    unit_price=price,
-                    tax_code=tc.code,
-                    tax_rate=tc.rate,
-                    net_minor=sp.net_minor,
-                    tax_minor=sp.tax_minor,
-                    total_minor=sp.total_minor,
-                )
-            )
-        bill.net_minor = sum(sp.net_minor for sp in splits)
-        bill.tax_minor = sum(sp.tax_minor for sp in splits)
-        bill.total_minor = sum(sp.total_minor for sp in splits)
-        _match(s, company, bill, {ol.id: ol for _o, ol, *_rest in wanted})
+        _set_lines(bill, built)
+        _match(s, company, bill, order_lines)
         s.add(bill)
         s.flush()
         uow.audit(
@@ -719,13 +624,280 @@ def create_bill(
         return _bill_view(s, bill, company=company)
 
 
+def update_bill(
+    uow: UnitOfWork,
+    company_code: str,
+    bill_id: int,
+    *,
+    lines: Sequence[dict[str, Any]],
+    day: date | None = None,
+    invoice_no: str | None = None,
+) -> dict[str, Any]:
+    """Correct a draft bill before it posts — a bill drafted from an intake invoice with a guessed
+    category or department, say: its lines are replaced by ``lines`` (either kind, checked as when
+    created), and its date and invoice number changed when given. A posted bill is never changed
+    (a correction is a red bill, not here yet)."""
+    with uow:
+        company = uow.company(company_code, Perm.VOUCHER_CREATE)
+        s = uow.session
+        bill = _load(s, VendorBill, company, bill_id, for_update=True)
+        if bill.status != "draft":
+            raise DocumentWrongState(doc=bill.no, status=bill.status, action="change", field="status")
+        sup = s.get(Supplier, bill.supplier_id)
+        assert sup is not None
+        if not lines:
+            raise FieldRequired(field_name="lines", field="lines")
+        built, order_lines = _bill_lines(s, company, sup, (), lines)
+        before = {
+            "total": format_minor(bill.total_minor),
+            "lines": len(bill.lines),
+            "date": bill.date.isoformat(),
+        }
+        for old in list(bill.lines):
+            s.delete(old)
+        s.flush()
+        s.expire(bill, ["lines"])
+        if day is not None:
+            bill.date = day
+        if invoice_no is not None:
+            bill.invoice_no = invoice_no.strip()[:40]
+        _set_lines(bill, built)
+        _match(s, company, bill, order_lines)
+        s.flush()
+        uow.audit(
+            "vendor_bill.update",
+            "vendor_bill",
+            bill.id,
+            company_id=company.id,
+            before=before,
+            after={
+                "total": format_minor(bill.total_minor),
+                "lines": len(bill.lines),
+                "date": bill.date.isoformat(),
+            },
+        )
+        uow.commit()
+        return _bill_view(s, bill, company=company)
+
+
+def _set_lines(bill: VendorBill, built: list[VendorBillLine]) -> None:
+    for ln in built:
+        bill.lines.append(ln)
+    bill.net_minor = sum(ln.net_minor for ln in bill.lines)
+    bill.tax_minor = sum(ln.tax_minor for ln in bill.lines)
+    bill.total_minor = sum(ln.total_minor for ln in bill.lines)
+
+
+def _bill_lines(
+    s: Session,
+    company: Company,
+    sup: Supplier,
+    orders: Sequence[int],
+    lines: Sequence[dict[str, Any]] | None,
+) -> tuple[list[VendorBillLine], dict[int, PurchaseOrderLine]]:
+    """A bill's lines, numbered, from what was asked — order lines and lines without an order —
+    each checked whole; and the order lines they bill (locked), for the three-way match."""
+    codes = md.ensure_tax_codes(s, company)
+    raw_lines = list(lines[:LINES_MAX]) if lines is not None else None
+    kinds = [_line_kind(i, raw) for i, raw in enumerate(raw_lines or (), start=1)]
+    order_ids = sorted(
+        {
+            *orders,
+            *(
+                int(raw["order_id"])
+                for raw, kind in zip(raw_lines or (), kinds, strict=True)
+                if kind == "order"
+            ),
+        }
+    )
+    if not order_ids and "expense" not in kinds:
+        raise FieldRequired(field_name="orders", field="orders")
+    loaded = {oid: _load(s, PurchaseOrder, company, oid, for_update=True) for oid in order_ids}
+    for o in loaded.values():
+        if o.supplier_id != sup.id:
+            other = s.get(Supplier, o.supplier_id)
+            raise domain.SupplierMismatch(
+                order=o.no, found=other.code if other else "?", expected=sup.code, field="orders"
+            )
+    # order lines (with their place on the bill) and finished lines without an order
+    wanted: list[tuple[PurchaseOrder, PurchaseOrderLine, int, Decimal, TaxCode]] = []
+    direct: list[tuple[int, VendorBillLine]] = []
+    order_line_nos: list[int] = []
+    if raw_lines is None or (orders and "order" not in kinds):
+        # everything received and not yet billed on ``orders``, first on the bill
+        for o in loaded.values():
+            wanted += [
+                (o, ln, ln.received_e4 - ln.billed_e4, ln.unit_price, codes[ln.tax_code])
+                for ln in o.lines
+                if ln.received_e4 > ln.billed_e4
+            ]
+        order_line_nos = [-len(wanted) + k for k in range(len(wanted))]
+    if raw_lines is not None:
+        for i, (raw, kind) in enumerate(zip(raw_lines, kinds, strict=True), start=1):
+            if kind == "expense":
+                direct.append((i, _direct_line(s, company, codes, i, raw)))
+                continue
+            o = loaded[int(raw["order_id"])]
+            ol = next((ln for ln in o.lines if ln.line_no == int(raw["line_no"])), None)
+            if ol is None:
+                raise NotFound(what="order line", key=f"{o.no}/{raw['line_no']}", field=f"lines[{i}].line_no")
+            price = raw.get("unit_price")
+            wanted.append(
+                (
+                    o,
+                    ol,
+                    to_qty_e4(raw.get("qty", ""), f"lines[{i}].qty"),
+                    ol.unit_price if price is None else sales_domain.check_price(Decimal(str(price))),
+                    _tax_code(codes, str(raw.get("tax_code") or ol.tax_code), f"lines[{i}].tax_code"),
+                )
+            )
+            order_line_nos.append(i)
+    if not wanted and not direct:
+        raise domain.NothingToDo(action="bill", doc=", ".join(o.no for o in loaded.values()))
+    splits = sales_domain.split_tax(
+        [
+            (sales_domain.line_amount_minor(qty, price), tc.rate, o.prices_include_tax)
+            for o, _ol, qty, price, tc in wanted
+        ]
+    )
+    made: list[tuple[int, VendorBillLine]] = list(direct)
+    for i, (_o, ol, qty, price, tc), sp in zip(order_line_nos, wanted, splits, strict=True):
+        made.append(
+            (
+                i,
+                VendorBillLine(
+                    line_no=i,
+                    order_line_id=ol.id,
+                    item_id=ol.item_id,
+                    qty_e4=qty,
+                    unit_price=price,
+                    tax_code=tc.code,
+                    tax_rate=tc.rate,
+                    net_minor=sp.net_minor,
+                    tax_minor=sp.tax_minor,
+                    total_minor=sp.total_minor,
+                ),
+            )
+        )
+    out = []
+    for n, (_place, ln) in enumerate(sorted(made, key=lambda t: t[0]), start=1):
+        ln.line_no = n
+        out.append(ln)
+    return out, {ol.id: ol for _o, ol, *_rest in wanted}
+
+
+def _present(raw: dict[str, Any], key: str) -> bool:
+    value = raw.get(key)
+    return value is not None and str(value).strip() != ""
+
+
+def _line_kind(i: int, raw: dict[str, Any]) -> str:
+    """'order' (order_id and line_no) or 'expense' (a category or a service item, no order)."""
+    is_order = _present(raw, "order_id") or _present(raw, "line_no")
+    is_direct = _present(raw, "category") or (_present(raw, "item") and not is_order)
+    if is_order and _present(raw, "category"):
+        raise domain.BillLineBothKinds(line=i, field=f"lines[{i}].category", row=i)
+    if is_order:
+        if not _present(raw, "order_id"):
+            raise FieldRequired(field_name="order_id", field=f"lines[{i}].order_id", row=i)
+        if not _present(raw, "line_no"):
+            raise FieldRequired(field_name="line_no", field=f"lines[{i}].line_no", row=i)
+        return "order"
+    if not is_direct:
+        raise domain.BillLineWithoutKind(line=i, field=f"lines[{i}].category", row=i)
+    return "expense"
+
+
+def _minor_or_none(raw: dict[str, Any], key: str, i: int) -> int | None:
+    if not _present(raw, key):
+        return None
+    try:
+        return to_minor(str(raw[key]).strip().replace(",", ""))
+    except YecaiError as exc:
+        exc.field, exc.row = f"lines[{i}].{key}", i
+        raise
+
+
+def _direct_line(
+    s: Session, company: Company, codes: dict[str, TaxCode], i: int, raw: dict[str, Any]
+) -> VendorBillLine:
+    """A bill line without an order, checked whole: category, department, project, item, tax,
+    amounts."""
+    item: Item | None = None
+    if _present(raw, "item"):
+        item = md.item_by_code(s, company.id, str(raw["item"]).strip(), field=f"lines[{i}].item")
+        if item.kind == "stock":
+            raise domain.StockItemNeedsOrder(line=i, item=item.code, field=f"lines[{i}].item", row=i)
+    category = str(raw.get("category") or "").strip() or (item.category if item else "")
+    if category not in expenses_domain.CATEGORIES:
+        raise expenses_domain.InvalidCategory(
+            value=category, known=", ".join(expenses_domain.CATEGORIES), field=f"lines[{i}].category", row=i
+        )
+    department = str(raw.get("department") or "").strip()
+    if not department:
+        raise FieldRequired(field_name="department", field=f"lines[{i}].department", row=i)
+    _dimension(s, company, "department", department, f"lines[{i}].department")
+    project = str(raw.get("project") or "").strip()
+    if project:
+        _dimension(s, company, "project", project, f"lines[{i}].project")
+    tax_code = str(raw.get("tax_code") or "").strip()
+    if not tax_code and item is not None:
+        tax_code = md_domain.input_tax_code(item.tax_rate)
+    if not tax_code:
+        raise FieldRequired(field_name="tax_code", field=f"lines[{i}].tax_code", row=i)
+    tc = _tax_code(codes, tax_code, f"lines[{i}].tax_code")
+    net = _minor_or_none(raw, "net", i)
+    total = _minor_or_none(raw, "total", i)
+    if net is None and total is None:
+        raise FieldRequired(field_name="net", field=f"lines[{i}].net", row=i)
+    net_minor, tax_minor, total_minor = domain.direct_line_amounts(
+        i, net_minor=net, tax_minor=_minor_or_none(raw, "tax", i), total_minor=total, rate=tc.rate
+    )
+    qty_e4 = to_qty_e4(raw["qty"], f"lines[{i}].qty") if _present(raw, "qty") else QTY_ONE_E4
+    if qty_e4 <= 0:
+        raise domain.InvalidLineAmount(line=i, what="qty", value=qty_text(qty_e4), field=f"lines[{i}].qty")
+    unit_price = (Decimal(net_minor) * QTY_ONE_E4 / 100 / qty_e4).quantize(Decimal("0.000001")).normalize()
+    return VendorBillLine(
+        line_no=i,
+        order_line_id=None,
+        item_id=item.id if item else None,
+        category=category,
+        department=department,
+        project=project,
+        description=str(raw.get("description") or (item.name if item else "")).strip()[:200],
+        qty_e4=qty_e4,
+        unit_price=Decimal(f"{unit_price:f}"),
+        tax_code=tc.code,
+        tax_rate=tc.rate,
+        net_minor=net_minor,
+        tax_minor=tax_minor,
+        total_minor=total_minor,
+    )
+
+
+def _dimension(s: Session, company: Company, dim: str, code: str, field: str) -> DimensionValue:
+    row = s.execute(
+        select(DimensionValue).where(
+            DimensionValue.company_id == company.id,
+            DimensionValue.dim_type == dim,
+            DimensionValue.code == code,
+            DimensionValue.enabled.is_(True),
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(what=dim, key=code, field=field)
+    return row
+
+
 def _match(s: Session, company: Company, bill: VendorBill, order_lines: dict[int, PurchaseOrderLine]) -> None:
     """Over-billing and the three-way match of every line, before anything changes."""
     orders = _order_nos(s, [ol.order_id for ol in order_lines.values()])
-    items = _items(s, [ln.item_id for ln in bill.lines])
+    items = _items(s, [ln.item_id for ln in bill.lines if ln.item_id is not None])
     billed = {oid: ol.billed_e4 for oid, ol in order_lines.items()}  # several bill lines on one order line
     inputs = []
     for ln in bill.lines:
+        if ln.order_line_id is None:
+            continue  # a line without an order has nothing to match
         ol = order_lines[ln.order_line_id]
         if ol.received_e4 - billed[ol.id] <= 0:
             raise domain.OverBilling(
@@ -778,10 +950,14 @@ def _post_bill(uow: UnitOfWork, company: Company, bill: VendorBill) -> None:
     if bill.status != "draft":
         raise DocumentWrongState(doc=bill.no, status=bill.status, action="post", field="status")
     s = uow.session
-    order_lines = _order_lines(s, [ln.order_line_id for ln in bill.lines])
+    if any(ln.order_line_id is None for ln in bill.lines):
+        _check_rules_book_expense_lines(s, company, bill.date)
+    order_lines = _order_lines(s, [ln.order_line_id for ln in bill.lines if ln.order_line_id is not None])
     _match(s, company, bill, order_lines)
-    items = _items(s, [ln.item_id for ln in bill.lines])
+    items = _items(s, [ln.item_id for ln in bill.lines if ln.item_id is not None])
     for ln in bill.lines:
+        if ln.order_line_id is None:
+            continue
         ol = order_lines[ln.order_line_id]
         open_e4 = ol.received_e4 - ol.billed_e4
         ln.accrued_minor = domain.clear_accrual(ol.accrued_minor - ol.cleared_minor, open_e4, ln.qty_e4)
@@ -792,7 +968,7 @@ def _post_bill(uow: UnitOfWork, company: Company, bill: VendorBill) -> None:
         ln.warehouse_id = wh.id if wh else None
         ln.to_stock_minor = 0
         if difference and wh is not None:
-            item = items[ln.item_id]
+            item = items[ln.item_id]  # type: ignore[index]  # order lines always have their item
             s.flush()  # the pool is re-read from the database (no autoflush)
             pool = inventory.pool_of(uow, company, item, wh)
             ln.to_stock_minor = domain.stock_share(difference, ln.qty_e4, pool.qty_e4, pool.value_minor)
@@ -821,19 +997,14 @@ def _post_bill(uow: UnitOfWork, company: Company, bill: VendorBill) -> None:
         if o.status == "open" and all(ln.billed_e4 >= ln.qty_e4 for ln in o.lines):
             o.status = "closed"
     bill.status = "posted"
-    _post(
+    posting.post_event(
         uow,
         company,
         "vendor_bill.posted",
         _bill_snapshot(s, company, bill),
-        bill.id,
-        {"total": format_minor(bill.total_minor), "invoice_no": bill.invoice_no},
-    )
-    uow.audit(
-        "vendor_bill.post",
-        "vendor_bill",
-        bill.id,
-        company_id=company.id,
+        source_id=bill.id,
+        audit="vendor_bill.post",
+        payload={"total": format_minor(bill.total_minor), "invoice_no": bill.invoice_no},
         before={"status": "draft"},
         after={
             "status": "posted",
@@ -843,11 +1014,66 @@ def _post_bill(uow: UnitOfWork, company: Company, bill: VendorBill) -> None:
     )
 
 
+def _check_rules_book_expense_lines(s: Session, company: Company, day: date) -> None:
+    """A company that saved its own rule set before lines without an order existed has no rule for
+    them: its rules would book their net as a purchase price difference. Refuse, naming the fix."""
+    version, text = posting.rules_effective(s, company.id, day)
+    if not _books_expense_lines(text):
+        raise domain.RulesLackExpenseLines(date=day.isoformat(), version=version, field="lines")
+
+
+@lru_cache(maxsize=64)
+def _books_expense_lines(rules_json: str) -> bool:
+    """Whether a rule set's vendor_bill.posted has a rule on the amount ``expense`` (parsed once
+    per rule-set text)."""
+    parsed, _errors = posting_domain.parse_rule_set(json.loads(rules_json))
+    er = parsed.get("vendor_bill.posted")
+    return er is not None and any("expense" in posting_domain.amount_names(r.amount) for r in er.rules)
+
+
+def _expense_line_fields(s: Session, company: Company, ln: VendorBillLine) -> dict[str, Any]:
+    dept = _dimension(s, company, "department", ln.department, f"lines[{ln.line_no}].department")
+    kind = expenses.department_kinds(company).get(dept.code, "admin")
+    out: dict[str, Any] = {"department": {"code": dept.code, "name": dept.name, "kind": kind}}
+    if ln.project:
+        proj = _dimension(s, company, "project", ln.project, f"lines[{ln.line_no}].project")
+        out["project"] = {"code": proj.code, "name": proj.name}
+    return out
+
+
 def _bill_snapshot(s: Session, company: Company, bill: VendorBill) -> dict[str, Any]:
     codes = md.ensure_tax_codes(s, company)
-    items = _items(s, [ln.item_id for ln in bill.lines])
+    items = _items(s, [ln.item_id for ln in bill.lines if ln.item_id is not None])
     sup = s.get(Supplier, bill.supplier_id)
     assert sup is not None
+    lines = []
+    for ln in bill.lines:
+        direct = ln.order_line_id is None
+        line: dict[str, Any] = {
+            "line": {
+                "no": ln.line_no,
+                "tax_code": ln.tax_code,
+                "kind": "expense" if direct else "order",
+                "category": ln.category,
+                "description": ln.description,
+            },
+            "item": _item(items[ln.item_id]) if ln.item_id is not None else {},
+            "tax": {
+                "rate": str(ln.tax_rate),
+                "account": _tax_code(codes, ln.tax_code, "tax_code").account_code,
+            },
+            "amounts": {
+                "net": ln.net_minor,
+                "tax": ln.tax_minor,
+                "total": ln.total_minor,
+                "accrued": ln.accrued_minor,
+                "to_stock": ln.to_stock_minor,
+                "expense": ln.net_minor if direct else 0,
+            },
+        }
+        if direct:
+            line.update(_expense_line_fields(s, company, ln))
+        lines.append(line)
     return {
         "doc": {"no": bill.no, "date": bill.date.isoformat(), "type": "vendor_bill"},
         "supplier": _party(sup),
@@ -858,41 +1084,22 @@ def _bill_snapshot(s: Session, company: Company, bill: VendorBill) -> dict[str, 
             "total": bill.total_minor,
             "accrued": bill.accrued_minor,
             "to_stock": bill.to_stock_minor,
+            "expense": sum(int(ln["amounts"]["expense"]) for ln in lines),
         },
-        "lines": [
-            {
-                "line": {"no": ln.line_no, "tax_code": ln.tax_code},
-                "item": _item(items[ln.item_id]),
-                "tax": {
-                    "rate": str(ln.tax_rate),
-                    "account": _tax_code(codes, ln.tax_code, "tax_code").account_code,
-                },
-                "amounts": {
-                    "net": ln.net_minor,
-                    "tax": ln.tax_minor,
-                    "total": ln.total_minor,
-                    "accrued": ln.accrued_minor,
-                    "to_stock": ln.to_stock_minor,
-                },
-            }
-            for ln in bill.lines
-        ],
+        "lines": lines,
     }
 
 
 def _bill_view(s: Session, bill: VendorBill, *, company: Company | None = None) -> dict[str, Any]:
-    items = _items(s, [ln.item_id for ln in bill.lines])
+    items = _items(s, [ln.item_id for ln in bill.lines if ln.item_id is not None])
     sup = s.get(Supplier, bill.supplier_id)
+    ol_ids = [ln.order_line_id for ln in bill.lines if ln.order_line_id is not None]
     ols = (
         {
             ol.id: ol
-            for ol in s.execute(
-                select(PurchaseOrderLine).where(
-                    PurchaseOrderLine.id.in_([ln.order_line_id for ln in bill.lines])
-                )
-            ).scalars()
+            for ol in s.execute(select(PurchaseOrderLine).where(PurchaseOrderLine.id.in_(ol_ids))).scalars()
         }
-        if bill.lines
+        if ol_ids
         else {}
     )
     order_nos = _order_nos(s, [ol.order_id for ol in ols.values()])
@@ -913,9 +1120,14 @@ def _bill_view(s: Session, bill: VendorBill, *, company: Company | None = None) 
         "lines": [
             {
                 "line_no": ln.line_no,
-                "order": order_nos.get(ols[ln.order_line_id].order_id, ""),
-                "order_line": ols[ln.order_line_id].line_no,
-                "item": items[ln.item_id].code,
+                "kind": "order" if ln.order_line_id is not None else "expense",
+                "order": order_nos.get(ols[ln.order_line_id].order_id, "") if ln.order_line_id else "",
+                "order_line": ols[ln.order_line_id].line_no if ln.order_line_id else None,
+                "item": items[ln.item_id].code if ln.item_id is not None else "",
+                "category": ln.category,
+                "department": ln.department,
+                "project": ln.project,
+                "description": ln.description,
                 "qty": qty_text(ln.qty_e4),
                 "unit_price": str(ln.unit_price),
                 "tax_code": ln.tax_code,
@@ -934,9 +1146,7 @@ def _bill_view(s: Session, bill: VendorBill, *, company: Company | None = None) 
 
 
 def get_bill(uow: UnitOfWork, company_code: str, bill_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _bill_view(uow.session, _load(uow.session, VendorBill, company, bill_id), company=company)
+    return posting.get_document(uow, company_code, VendorBill, _bill_view, bill_id)
 
 
 def list_bills(
@@ -1080,19 +1290,14 @@ def create_payment(
             "amounts": {"amount": amount_minor},
             "lines": [],
         }
-        _post(
+        posting.post_event(
             uow,
             company,
             "purchase_payment.posted",
             snapshot,
-            p.id,
-            {"amount": format_minor(amount_minor), "bill": bill.no if bill else None},
-        )
-        uow.audit(
-            "purchase_payment.create",
-            "purchase_payment",
-            p.id,
-            company_id=company.id,
+            source_id=p.id,
+            audit="purchase_payment.create",
+            payload={"amount": format_minor(amount_minor), "bill": bill.no if bill else None},
             after={"no": p.no, "amount": format_minor(amount_minor)},
         )
         uow.commit()
@@ -1118,13 +1323,7 @@ def _payment_view(s: Session, p: PurchasePayment, *, company: Company | None = N
 
 
 def get_payment(uow: UnitOfWork, company_code: str, payment_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _payment_view(
-            uow.session,
-            _load(uow.session, PurchasePayment, company, payment_id, lines=False),
-            company=company,
-        )
+    return posting.get_document(uow, company_code, PurchasePayment, _payment_view, payment_id, lines=False)
 
 
 def list_payments(
@@ -1269,14 +1468,14 @@ def create_return(
             },
             "lines": snap_lines,
         }
-        _post(
-            uow, company, "purchase_return.posted", snapshot, ret.id, {"cost": format_minor(ret.cost_minor)}
-        )
-        uow.audit(
-            "purchase_return.create",
-            "purchase_return",
-            ret.id,
-            company_id=company.id,
+        posting.post_event(
+            uow,
+            company,
+            "purchase_return.posted",
+            snapshot,
+            source_id=ret.id,
+            audit="purchase_return.create",
+            payload={"cost": format_minor(ret.cost_minor)},
             after={"no": ret.no, "receipt": r.no, "cost": format_minor(ret.cost_minor)},
         )
         uow.commit()
@@ -1317,11 +1516,7 @@ def _return_view(s: Session, ret: PurchaseReturn, *, company: Company | None = N
 
 
 def get_return(uow: UnitOfWork, company_code: str, return_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        return _return_view(
-            uow.session, _load(uow.session, PurchaseReturn, company, return_id), company=company
-        )
+    return posting.get_document(uow, company_code, PurchaseReturn, _return_view, return_id)
 
 
 def list_returns(

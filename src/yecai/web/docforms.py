@@ -146,6 +146,18 @@ FORMS["expense_claim"] = FormSpec(
     ),
     ("category", "amount", "tax", "invoice_type", "line_note"),
 )
+# A vendor bill typed in here has no purchase order (rent, utilities, services); bills over orders
+# start from the order. Saved as a draft, posted from the bill's page after its voucher preview.
+FORMS["vendor_bill"] = FormSpec(
+    "vendor_bill",
+    (
+        Field("supplier", N_("Supplier"), "party"),
+        Field("date", N_("Date"), "date"),
+        Field("invoice_no", N_("Supplier invoice no."), "text", False),
+    ),
+    ("category", "department", "project", "description", "net", "tax_code", "tax"),
+)
+LINE_DIMENSIONS = ("department", "project")
 INVOICE_TYPES = {
     "none": N_("No invoice"),
     "ordinary": N_("Ordinary VAT invoice"),
@@ -162,6 +174,10 @@ INPUT_LABELS = {
     "unit_price": N_("Unit price"),
     "tax_code": N_("Tax code"),
     "cost": N_("Cost (total)"),
+    "department": N_("Department"),
+    "project": N_("Project"),
+    "description": N_("Description"),
+    "net": N_("Net (tax excluded)"),
 }
 
 
@@ -180,7 +196,9 @@ def _blank_lines(spec: FormSpec, n: int) -> list[dict[str, str]]:
     return [{c: "" for c in spec.columns} for _ in range(n)]
 
 
-def _form_page(ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200) -> Response:
+def _form_page(
+    ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200, form_action: str = ""
+) -> Response:
     spec = form.spec
     party = next((f.name for f in spec.head if f.type == "party"), "")
     parties = (
@@ -191,9 +209,10 @@ def _form_page(ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200) -
     warehouses = (
         md.list_warehouses(ctx.read(), ctx.code) if any(f.type == "warehouse" for f in spec.head) else []
     )
+    direction = spec.tax_direction or ("input" if "tax_code" in spec.columns else "")
     tax_codes = (
-        [t for t in md.list_tax_codes(ctx.read(), ctx.code) if t["direction"] == spec.tax_direction]
-        if spec.tax_direction
+        [t for t in md.list_tax_codes(ctx.read(), ctx.code) if t["direction"] == direction]
+        if direction
         else []
     )
     while len(form.line_errors) < len(form.lines):
@@ -204,6 +223,7 @@ def _form_page(ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200) -
         else []
     )
     dims = {f.type[4:] for f in spec.head if f.type.startswith("dim:")}
+    dims |= {c for c in spec.columns if c in LINE_DIMENSIONS}
     dim_values: dict[str, list[dict[str, str]]] = {d: [] for d in dims}
     if dims:
         for dv in ledger.list_dimension_values(ctx.read(), ctx.code):
@@ -230,6 +250,7 @@ def _form_page(ctx: Ctx, kind: Kind, form: DocForm, *, status_code: int = 200) -
         invoice_types=INVOICE_TYPES,
         blank_line={c: "" for c in spec.columns},
         main_class="wide",
+        form_action=form_action,
     )
 
 
@@ -306,8 +327,8 @@ def _create(ctx: Ctx, kind: Kind, form: DocForm, rows: list[int]) -> int:
             continue
         rows.append(i)
         parsed: dict[str, Any] = dict(ln)
-        for money_col in ("unit_price", "cost", "amount", "tax"):
-            if money_col in ln:
+        for money_col in ("unit_price", "cost", "amount", "tax", "net"):
+            if money_col in ln and (ln[money_col] or kind.key != "vendor_bill"):
                 parsed[money_col] = _decimal(ctx, ln[money_col] or "0", form.line_errors[i], money_col)
         lines.append(parsed)
     if form.errors or any(form.line_errors):
@@ -348,6 +369,17 @@ def _create(ctx: Ctx, kind: Kind, form: DocForm, rows: list[int]) -> int:
                 }
                 for ln in lines
             ],
+        )
+        return int(doc["id"])
+    if kind.key == "vendor_bill":
+        doc = purchasing.create_bill(
+            uow,
+            code,
+            supplier=v["supplier"],
+            day=day,
+            invoice_no=v["invoice_no"],
+            lines=[{k: val for k, val in ln.items() if val not in (None, "")} for ln in lines],
+            post=False,
         )
         return int(doc["id"])
     if kind.key in ("sales_order", "purchase_order"):
@@ -466,3 +498,66 @@ def _padded(ctx: Ctx, kind: Kind, form: DocForm, status_code: int) -> Response:
 
 for _key in FORMS:
     _register(KINDS[_key])
+
+
+# --- correcting a draft vendor bill without an order (one drafted from an intake invoice, say) ---
+
+BILL_EDIT_COLUMNS = ("category", "department", "project", "description", "net", "tax_code", "tax")
+
+
+def _bill_edit_url(bill_id: int) -> str:
+    return f"{KINDS['vendor_bill'].url}/{bill_id}/edit"
+
+
+@router.get(KINDS["vendor_bill"].url + "/{bill_id}/edit", name="vendor_bill_edit")
+def bill_edit(ctx: WebCtx, bill_id: int) -> Response:
+    kind = KINDS["vendor_bill"]
+    _require_write(ctx, kind)
+    bill = purchasing.get_bill(ctx.read(), ctx.code, bill_id)
+    values = {
+        "supplier": bill["supplier"],
+        "date": bill["date"],
+        "invoice_no": bill["invoice_no"],
+        "no": bill["no"],
+    }
+    lines = [
+        {c: str(ln.get(c) or "") for c in BILL_EDIT_COLUMNS}
+        for ln in bill["lines"]
+        if ln["kind"] == "expense"
+    ]
+    form = DocForm(FORMS["vendor_bill"], values, lines + _blank_lines(FORMS["vendor_bill"], 1))
+    return _form_page(ctx, kind, form, form_action=_bill_edit_url(bill_id))
+
+
+@router.post(KINDS["vendor_bill"].url + "/{bill_id}/edit", name="vendor_bill_update")
+async def bill_update(ctx: WebCtx, bill_id: int, request: Request) -> Response:
+    kind = KINDS["vendor_bill"]
+    _require_write(ctx, kind)
+    form = _read_form(FORMS["vendor_bill"], await request.form())
+    form.line_errors = [{} for _ in form.lines]
+    rows: list[int] = []
+    lines: list[dict[str, Any]] = []
+    for i, ln in enumerate(form.lines):
+        if any(ln.values()):
+            rows.append(i)
+            lines.append({k: v for k, v in ln.items() if v})
+    day = parse_day(form.values.get("date", ""))
+    if day is None:
+        form.errors["date"] = ctx._("Enter a date such as 2025-03-31")
+        form.error = ctx._("Please correct the marked fields")
+        return _padded_edit(ctx, kind, form, bill_id, 422)
+    try:
+        purchasing.update_bill(
+            ctx.uow(), ctx.code, bill_id, lines=lines, day=day, invoice_no=form.values.get("invoice_no", "")
+        )
+    except YecaiError as exc:
+        _place(ctx, form, exc, rows)
+        return _padded_edit(ctx, kind, form, bill_id, exc.http_status)
+    return RedirectResponse(doc_url("vendor_bill", bill_id) + "?done=created", status_code=303)
+
+
+def _padded_edit(ctx: Ctx, kind: Kind, form: DocForm, bill_id: int, status_code: int) -> Response:
+    while len(form.lines) < FORM_LINES_MIN:
+        form.lines.append({c: "" for c in form.spec.columns})
+        form.line_errors.append({})
+    return _form_page(ctx, kind, form, status_code=status_code, form_action=_bill_edit_url(bill_id))

@@ -184,6 +184,7 @@ KINDS: dict[str, Kind] = {
             ("draft", "posted"),
             CASH_READ,
             ("to_post", "unpaid"),
+            creatable=True,  # bills without an order (rent, utilities, services); others from an order
         ),
         Kind(
             "purchase_payment",
