@@ -57,6 +57,19 @@ def test_demo_books_hold_and_cover_every_flow(db: Database, admin: Actor) -> Non
         ).scalar_one()
     # opening capital, then per month depreciation, payroll, bank fees, VAT (and last month's payments)
     assert manual == res["manual_vouchers"] and 8 <= manual <= 14
+    # the landlord bills rent and utilities without a purchase order, to the general office
+    from yecai.purchasing import service as purchasing
+
+    bills = sorted(
+        (x for x in purchasing.list_bills(UnitOfWork(db, admin), code) if x["supplier"] == "S900"),
+        key=lambda x: x["no"],
+    )
+    assert [x["status"] for x in bills] == ["posted", "posted"]  # January's rent; February's and utilities
+    feb = purchasing.get_bill(UnitOfWork(db, admin), code, bills[-1]["id"])
+    assert [(ln["category"], ln["department"], ln["tax_code"]) for ln in feb["lines"]] == [
+        ("租赁费", "D01", "IN9"),
+        ("水电费", "D01", "IN13"),
+    ]
 
 
 def test_demo_is_deterministic_and_plausible(sqlite_db: Database) -> None:

@@ -6,6 +6,7 @@ real OCR once per test session (it is CPU heavy) and is then reused on both data
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -18,8 +19,9 @@ from sqlalchemy import func, select
 from tests.intake import builders as b
 from yecai.intake import ocr, review
 from yecai.intake.dupes import DuplicateInvoice, DuplicateInvoiceAmount
-from yecai.intake.models_review import IntakeInvoice
+from yecai.intake.models_review import IntakeInvoice, IntakeMemory
 from yecai.intake.ocr_sample import SampleInvoice, SampleLine, render
+from yecai.ledger import service as ledger
 from yecai.masterdata import service as md
 from yecai.purchasing import service as purchasing
 from yecai.security.models import AuditLog
@@ -39,6 +41,7 @@ def _setup(db: Database, admin: Actor, company: str, *, supplier_tax_id: str = b
     md.create_item(_uow(db, admin), company, code="PAPER", name="打印纸", category="办公用品")
     md.create_item(_uow(db, admin), company, code="INK", name="墨盒", category="办公用品")
     md.create_warehouse(_uow(db, admin), company, code="WH1", name="总仓")
+    ledger.add_dimension_values(_uow(db, admin), company, [("department", "ADM", "行政部")])
 
 
 def _order(
@@ -140,9 +143,87 @@ def test_failed_check_waits_then_correction_and_accept(db: Database, admin: Acto
     assert all(c["passed"] is not False for c in fixed["checks"])
     done = review.accept(_uow(db, admin), company, got["id"])
     assert done["status"] == "drafted" and done["decided_by"] == "admin"
-    assert done["vendor_bill_id"] is None and "no purchase order fits" in done["note"]
+    # no order fits: a draft bill without an order, charged to the only department, never posted
+    assert [n["code"] for n in done["notes"]] == ["no_order", "department_default", "line_category_guessed"]
+    assert review.notes_text(done["notes"], "en") == (
+        "no purchase order fits; department ADM proposed without history; "
+        "line 1: category 其他 guessed, please check"  # *信息技术服务* names no expense category
+    )
+    assert done["note"] == review.notes_text(done["notes"], "zh_CN")  # in the user's language
+    assert "没有" in done["note"] and "ADM" in done["note"] and "其他" in done["note"]
+    bill = purchasing.get_bill(_uow(db, admin), company, done["vendor_bill_id"])
+    assert (bill["status"], bill["supplier"], bill["invoice_no"]) == ("draft", "SUP1", "25312000000012345678")
+    assert (bill["net"], bill["tax"], bill["total"]) == ("1000.00", "60.00", "1060.00")
+    assert [
+        (ln["kind"], ln["category"], ln["department"], ln["tax_code"], ln["description"])
+        for ln in bill["lines"]
+    ] == [("expense", "其他", "ADM", "IN6", "技术服务费")]
+    assert bill["vouchers"] == []
     with pytest.raises(review.IntakeWrongState):
         review.accept(_uow(db, admin), company, got["id"])
+
+
+def test_an_invoice_without_an_order_learns_its_category_and_department(
+    db: Database, admin: Actor, company: str
+) -> None:
+    _setup(db, admin, company)
+    ledger.add_dimension_values(_uow(db, admin), company, [("department", "AAA", "总经办")])
+    md.create_item(
+        _uow(db, admin),
+        company,
+        code="RENT",
+        name="房屋租金",
+        category="租赁费",
+        tax_rate="0.09",
+        kind="service",
+    )
+    first = review.submit(_uow(db, admin), company, b.sdp_xml().encode(), "a.xml")
+    bill = purchasing.get_bill(_uow(db, admin), company, first["vendor_bill_id"])
+    assert bill["lines"][0]["department"] == "AAA"  # the first administrative department, a guess
+    # a person bills it to ADM as 中介服务费 by hand and posts it; the draft from intake is dropped
+    purchasing.create_bill(
+        _uow(db, admin),
+        company,
+        supplier="SUP1",
+        day=date(2025, 4, 2),
+        lines=[{"category": "中介服务费", "department": "ADM", "net": "500", "tax_code": "IN6"}],
+    )
+    with _uow(db, admin) as u:
+        from yecai.ledger.models import Company
+
+        cid = u.session.execute(select(Company.id).where(Company.code == company)).scalar_one()
+        review.remember(u.session, cid, "category", "技术服务费", "中介服务费")
+        u.session.execute(
+            IntakeMemory.__table__.delete().where(
+                IntakeMemory.company_id == cid, IntakeMemory.kind == "department"
+            )
+        )
+        u.commit()
+    other = (
+        b.sdp_xml()
+        .replace("25312000000012345678", "25312000000012345679")
+        .replace("2025-04-01", "2025-04-03")
+    )
+    second = review.submit(_uow(db, admin), company, other.encode(), "b.xml")
+    assert second["status"] == "drafted"
+    bill2 = purchasing.get_bill(_uow(db, admin), company, second["vendor_bill_id"])
+    # the category from memory, the department from this supplier's latest bill
+    assert [(ln["category"], ln["department"]) for ln in bill2["lines"]] == [("中介服务费", "ADM")]
+    assert [n["code"] for n in second["notes"]] == ["no_order"]
+    # a duplicate is still caught before anything is drafted or posted
+    with pytest.raises(DuplicateInvoice):
+        review.submit(_uow(db, admin), company, other.encode(), "c.xml")
+
+
+def test_no_department_no_draft_bill(db: Database, admin: Actor, company: str) -> None:
+    review.set_company_tax_id(_uow(db, admin), company, b.BUYER_ID)
+    md.create_party(
+        _uow(db, admin), company, "supplier", code="SUP1", name="北京测试卖方有限公司", tax_id=b.SELLER_ID
+    )
+    got = review.submit(_uow(db, admin), company, b.sdp_xml().encode(), "a.xml")
+    assert got["status"] == "drafted" and got["vendor_bill_id"] is None
+    assert [n["code"] for n in got["notes"]] == ["no_order", "no_department"]
+    assert "no department to charge" in review.notes_text(got["notes"], "en")
 
 
 def test_bad_corrections_are_refused_and_nothing_changes(db: Database, admin: Actor, company: str) -> None:
@@ -284,3 +365,42 @@ def test_a_supplier_matched_by_a_similar_name_only_is_confirmed_by_a_person(
     )
     assert got["status"] == "queued"
     assert [r["code"] for r in got["reasons"]] == ["supplier_similar"]
+
+
+def test_notes_are_shown_in_the_readers_language_and_old_notes_stay_readable(
+    db: Database, admin: Actor, company: str
+) -> None:
+    from yecai.intake.models_review import IntakeInvoice
+
+    review.set_company_tax_id(_uow(db, admin), company, b.BUYER_ID)
+    md.create_party(
+        _uow(db, admin), company, "supplier", code="SUP1", name="北京测试卖方有限公司", tax_id=b.SELLER_ID
+    )
+    got = review.submit(_uow(db, admin), company, b.sdp_xml().encode(), "a.xml")
+    en = review.show(_uow(db, dataclasses.replace(admin, locale="en")), company, got["id"])
+    assert en["note"] == (
+        "no purchase order fits; no department to charge the expenses to; add one and make the bill by hand"
+    )
+    assert got["note"] != en["note"] and "部门" in got["note"]
+    # a note stored as English text before notes had codes, and a refusal of the bill service
+    legacy = "no purchase order fits; department ADM proposed without history; something else"
+    assert review.note_text(legacy, "en") == legacy
+    zh = review.note_text(legacy, "zh_CN")
+    assert "ADM" in zh and "something else" in zh and "no purchase order fits" not in zh
+    from yecai.core.errors import NotFound
+
+    stored = review.dump_notes(
+        [review._note("no_order"), review._error_note(NotFound(what="department", key="X9"))]
+    )
+    assert review.note_text(stored, "en") == "no purchase order fits; department X9 not found"
+    assert "X9" in review.note_text(stored, "zh_CN") and "not found" not in review.note_text(stored, "zh_CN")
+    # the stored text never outgrows its column
+    many = [review._note("line_category_guessed", line=i, category="其他" * 30) for i in range(40)]
+    assert 0 < len(review.dump_notes(many)) <= review.NOTE_MAX
+    with _uow(db, admin) as u:
+        row = u.session.get(IntakeInvoice, got["id"])
+        assert row is not None
+        row.note = legacy
+        u.commit()
+    again = review.show(_uow(db, dataclasses.replace(admin, locale="en")), company, got["id"])
+    assert (again["note"], again["notes"]) == (legacy, [])

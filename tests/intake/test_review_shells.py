@@ -109,6 +109,10 @@ def test_web_inbox_review_screen_and_decisions(
     assert r.status_code == 303 and "done=accept" in r.headers["location"]
     page = client.get(r.headers["location"])
     assert "已生成采购发票草稿" in page.text or "drafted" in page.text
+    assert "没有匹配的采购订单" in page.text  # the note in the page's language
+    client.cookies.set("yecai_lang", "en")
+    assert "no purchase order fits" in client.get(f"/intake/invoices/{inv_id}").text
+    client.cookies.set("yecai_lang", "zh_CN")
     # the category the person chose is remembered for the next invoice with that item
     second = review.submit(UnitOfWork(db, admin), company, b.sdp_xml().encode(), "b.xml")
     assert second["status"] == "drafted"
@@ -155,6 +159,8 @@ def test_cli_invoice_queue_show_correct_accept(
     assert code == 0, err
     code, out, err = cli("intake", "accept", str(got["id"]), "--company", company, "-f", "json")
     assert code == 0 and json.loads(out)["status"] == "drafted"
+    code, out, _err = cli("intake", "show", str(got["id"]), "--company", company)
+    assert code == 0 and "no purchase order fits" in out  # the note in the CLI's language
     code, out, err = cli("intake", "invoice", str(tmp_path / "a.xml"), "--company", company)
     assert code == 2 and "intake.duplicate_invoice" in err
     code, out, err = cli("intake", "accept", "99999", "--company", company)

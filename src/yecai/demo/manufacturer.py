@@ -8,7 +8,9 @@ year end); a weekly plan releases work orders for what is short and buys the raw
 need (orders, goods receipts, vendor bills, a monthly payment run per supplier); work orders
 issue materials, collect labour and overhead and receive finished goods; a few deliveries come
 back (sales return and red credit note); finished goods are transferred to the southern
-warehouse; employees hand in expense claims (报销), approved by someone else and paid by bank. The only manual vouchers are the opening capital, depreciation, payroll accrual and
+warehouse; employees hand in expense claims (报销), approved by someone else and paid by bank; the
+landlord bills the month's rent (租赁费) and the last month's utilities (水电费) without a purchase
+order, paid in the payment run. The only manual vouchers are the opening capital, depreciation, payroll accrual and
 payment, the VAT transfer (转出未交增值税) and its payment, and bank fees. Months are closed
 through ``close_through`` (November by default).
 
@@ -57,6 +59,18 @@ EXPENSES = (
     ("办公费", 100, 1_500),
     ("运输费", 200, 2_500),
 )
+# The landlord of the plant bills rent and utilities without a purchase order (bills of expense lines).
+LANDLORD = Party(
+    code="S900",
+    name="苏州工业园区厂房物业管理有限公司",
+    tax_id="",
+    bank_name="",
+    bank_account="",
+    group="服务",
+    credit_days=15,
+)
+RENT_NET = "36000.00"  # 租赁费 a month, 9 % VAT
+UTILITIES_NET = ("16800.00", "15200.00", "17400.00", "19600.00")  # 水电费 of the last month, 13 % VAT
 UNITS_PER_LINE = 15.0  # about what an order line asks for
 MONTHS_PER_BATCH = 3.0  # a work order makes about three months of a good seller
 MONTHS_PER_PURCHASE = 3.5
@@ -213,6 +227,8 @@ class Simulation:
                 self.at(day, 20, lambda d=day: self._month_end(d))
             if day == self._workday(date(day.year, day.month, 3)) or day == self.end:
                 self.at(day, 1, lambda d=day: self._bills(d))
+            if day == self._workday(date(day.year, day.month, 5)):
+                self.at(day, 1, lambda d=day: self._landlord_bill(d))
             if day.day == 25 or day == self.end:
                 self.at(day, 9, lambda d=day: self._payment_run(d))
             day += timedelta(days=1)
@@ -297,6 +313,15 @@ class Simulation:
                     tax_rate=it.tax_rate,
                     kind=it.kind,
                 )
+            md.create_party(
+                w,
+                self.company,
+                "supplier",
+                code=LANDLORD.code,
+                name=LANDLORD.name,
+                group=LANDLORD.group,
+                credit_days=LANDLORD.credit_days,
+            )
             w.session.flush()
             ledger.add_dimension_values(
                 w,
@@ -725,6 +750,38 @@ class Simulation:
             supplier = next(s for s in self.cat.suppliers if s.code == code)
             self.bills.append(Bill(view["id"], supplier, day, _fen(view["total"])))
         self.unbilled.clear()
+
+    def _landlord_bill(self, day: date) -> None:
+        """采购发票 without an order: the month's rent and, from February, last month's utilities,
+        charged to the general office (no random draw, so the rest of the year is unchanged)."""
+        lines = [
+            {
+                "category": "租赁费",
+                "department": "D01",
+                "net": RENT_NET,
+                "tax_code": "IN9",
+                "description": f"{day.month}月厂房租金",
+            }
+        ]
+        if day.month > 1:
+            lines.append(
+                {
+                    "category": "水电费",
+                    "department": "D01",
+                    "net": UTILITIES_NET[day.month % len(UTILITIES_NET)],
+                    "tax_code": "IN13",
+                    "description": f"{day.month - 1}月水电费",
+                }
+            )
+        view = self.call(
+            "vendor_bill",
+            purchasing.create_bill,
+            supplier=LANDLORD.code,
+            day=day,
+            lines=lines,
+            invoice_no=f"{day.year}{day.month:02d}0900",
+        )
+        self.bills.append(Bill(view["id"], LANDLORD, day, _fen(view["total"])))
 
     def _payment_run(self, day: date) -> None:
         """付款: on the 25th, each supplier is paid the bills falling due within a week."""

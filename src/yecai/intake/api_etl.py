@@ -3,8 +3,9 @@
 POST /api/companies/{company}/imports/{kind}/preview and …/run take a multipart ``file`` (CSV in
 UTF-8 or GBK, or XLSX; at most 20 MB) and form fields ``source``, ``mapping`` (JSON object: file
 column → field), ``defaults`` (JSON object: field → value), ``undo`` (``row:column`` keys,
-comma-separated), ``keep_duplicates``; ``run`` also ``all_or_nothing`` and ``date`` (opening
-balances). Both answer with the report: mapping, changes, problems, actions, counts.
+comma-separated), ``keep_duplicates``; ``run`` also ``all_or_nothing``, ``date`` (opening
+balances) and ``post`` (vendor bills: posted instead of drafts). Both answer with the report:
+mapping, changes, problems, actions, counts.
 GET/PUT …/imports/profiles and …/imports/codes read and edit the saved mappings and the code map.
 """
 
@@ -87,6 +88,7 @@ def run(
     keep_duplicates: Annotated[bool, Form()] = False,
     all_or_nothing: Annotated[bool, Form()] = False,
     date_: Annotated[date | None, Form(alias="date")] = None,
+    post: Annotated[bool, Form()] = False,
 ) -> dict[str, Any]:
     """Import the clean rows; the others come back as problems."""
     opts = _options(source, mapping, defaults, undo, keep_duplicates)
@@ -99,6 +101,7 @@ def run(
             file_name=name,
             all_or_nothing=all_or_nothing,
             opening_date=date_,
+            post=post,
             **opts,
         ).to_dict()
 

@@ -279,7 +279,11 @@ def _print_review(got: dict[str, Any]) -> None:
     for r in got["reasons"]:
         console.print(f" [yellow]![/yellow] {escape(r['text'])}")
     if got["note"]:
-        console.print(f"[dim]{escape(got['note'])}[/dim]")
+        from yecai.intake import review
+
+        # notes are stored as codes: shown in the CLI's language, not the user's stored one
+        note = review.notes_text(got["notes"], current_locale()) if got.get("notes") else got["note"]
+        console.print(f"[dim]{escape(note)}[/dim]")
 
 
 def _pairs(values: list[str], what: str) -> dict[str, str]:

@@ -9,8 +9,8 @@
   map; ``yecai import map-code --source S --kind customer EXTERNAL CODE`` adds to it.
 
 KIND: customer, supplier, item, account, opening, sales_order, purchase_order, sales_receipt,
-purchase_payment, expense_claim. The cleaning report CSV has the header
-``row,column,type,rule,before,after,message``.
+purchase_payment, expense_claim, vendor_bill (drafts; ``--post`` posts them). The cleaning
+report CSV has the header ``row,column,type,rule,before,after,message``.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ KINDS = (
     "sales_receipt",
     "purchase_payment",
     "expense_claim",
+    "vendor_bill",
 )
 SHOWN_MAX = 50
 
@@ -47,7 +48,7 @@ import_app = typer.Typer(
 Kind = Annotated[
     str,
     typer.Argument(
-        help="customer | supplier | item | account | opening | sales_order | purchase_order | sales_receipt | purchase_payment | expense_claim"
+        help="customer | supplier | item | account | opening | sales_order | purchase_order | sales_receipt | purchase_payment | expense_claim | vendor_bill"
     ),
 ]
 File = Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or XLSX")]
@@ -169,6 +170,9 @@ def run_import(
     on: Annotated[
         str | None, typer.Option("--date", help="Opening balances: voucher date (YYYY-MM-DD)")
     ] = None,
+    post: Annotated[
+        bool, typer.Option("--post", help="Vendor bills: post them (default: drafts to review)")
+    ] = False,
     fmt: Annotated[str, typer.Option("--format", "-f", help="table | json")] = "table",
     report: Report = None,
 ) -> None:
@@ -184,6 +188,7 @@ def run_import(
                 file,
                 all_or_nothing=all_or_nothing,
                 opening_date=day,
+                post=post,
                 progress=update,
                 **opts,
             )

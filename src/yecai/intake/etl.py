@@ -11,8 +11,11 @@ and writes; rows with a problem are left out (or, with ``all_or_nothing``, the w
 Kinds: customer, supplier, item, account (sub-accounts under a parent), opening (opening
 balances 期初余额, written as one draft voucher to review and post like any other), sales_order and
 purchase_order (rows with the same order number form one order, as in the order imports),
-sales_receipt and purchase_payment (one per row, against the invoice or bill named), and
-expense_claim (draft claims; rows with the same claim number form one claim).
+sales_receipt and purchase_payment (one per row, against the invoice or bill named),
+expense_claim (draft claims; rows with the same claim number form one claim) and vendor_bill
+(采购发票, drafts unless ``post``; rows with the same supplier and invoice number form one bill,
+each row a line over a received order or a line without an order — rent, utilities, services —
+so that the 进项发票 list of the tax bureau's platform can be taken in as it is).
 
 With a ``source`` name, the column mapping and defaults are saved for that source, and every
 record created is entered in the source's code map (its code → yecai's code), so the next
@@ -35,7 +38,7 @@ from typing import Any
 from sqlalchemy import select
 
 from yecai.core.errors import YecaiError
-from yecai.core.i18n import gettext
+from yecai.core.i18n import N_, gettext
 from yecai.intake import cleaning
 from yecai.intake.cleaning import Change, CleanRow
 from yecai.intake.models_etl import CodeMapEntry, ImportProfile
@@ -69,7 +72,76 @@ WRITE_PERMS = {
     "sales_receipt": Perm.VOUCHER_CREATE,
     "purchase_payment": Perm.VOUCHER_CREATE,
     "expense_claim": Perm.VOUCHER_CREATE,
+    "vendor_bill": Perm.VOUCHER_CREATE,
 }
+
+# Vendor bills (采购发票) are a kind of the wizard like the others; their fields are registered
+# here, beside the code that imports them. The synonyms cover the 进项发票 list of the tax
+# bureau's platform (电子税务局 发票查询: 发票号码, 开票日期, 销方识别号, 销方名称, 金额, 税额,
+# 价税合计, 发票状态) and the purchase-invoice exports of 用友/金蝶.
+_BF = cleaning.FieldSpec
+cleaning.KINDS["vendor_bill"] = (
+    _BF(
+        "invoice_no",
+        cleaning.CODE,
+        True,
+        N_("Invoice number"),
+        ("发票号码", "发票号", "发票编号", "数电票号码", "单据号", "单据编号"),
+    ),
+    _BF("date", cleaning.DATE, True, N_("Invoice date"), ("开票日期", "发票日期", "日期", "单据日期")),
+    _BF("supplier", cleaning.CODE, False, N_("Supplier"), ("供应商", "供应商编码", "供应商代码"), "supplier"),
+    _BF(
+        "supplier_name",
+        cleaning.NAME,
+        False,
+        N_("Supplier name"),
+        ("销方名称", "销售方名称", "销货方名称", "供应商名称", "销方"),
+    ),
+    _BF(
+        "supplier_tax_id",
+        cleaning.TAX_ID,
+        False,
+        N_("Supplier tax id"),
+        ("销方识别号", "销方纳税人识别号", "销售方纳税人识别号", "销售方识别号", "销方税号", "供应商税号"),
+    ),
+    _BF(
+        "order_no", cleaning.CODE, False, N_("Purchase order"), ("订单号", "采购订单号", "订单编号", "源单号")
+    ),
+    _BF("order_line", cleaning.INTEGER, False, N_("Order line"), ("订单行号", "行号", "源单行号")),
+    _BF(
+        "item",
+        cleaning.CODE,
+        False,
+        N_("Item code"),
+        ("存货编码", "物料编码", "商品编码", "存货", "物料"),
+        "item",
+    ),
+    _BF("quantity", cleaning.AMOUNT, False, N_("Quantity"), ("数量",)),
+    _BF("unit_price", cleaning.AMOUNT, False, N_("Unit price"), ("单价", "不含税单价", "无税单价")),
+    _BF(
+        "category",
+        cleaning.TEXT,
+        False,
+        N_("Expense category"),
+        ("费用类别", "费用项目", "费用类型", "报销项目"),
+    ),
+    _BF("department", cleaning.CODE, False, N_("Department"), ("部门", "部门编码", "费用部门")),
+    _BF("project", cleaning.CODE, False, N_("Project"), ("项目", "项目编码")),
+    _BF(
+        "description",
+        cleaning.TEXT,
+        False,
+        N_("Description"),
+        ("摘要", "说明", "备注", "货物或应税劳务名称", "货物或应税劳务、服务名称"),
+    ),
+    _BF("net", cleaning.AMOUNT, False, N_("Net amount"), ("金额", "不含税金额", "无税金额", "合计金额")),
+    _BF("tax", cleaning.AMOUNT, False, N_("Tax"), ("税额", "合计税额", "进项税额")),
+    _BF("total", cleaning.AMOUNT, False, N_("Total with tax"), ("价税合计", "含税金额", "价税合计金额")),
+    _BF("tax_rate", cleaning.RATE, False, N_("Tax rate"), ("税率", "征收率", "税率/征收率")),
+    _BF("status", cleaning.TEXT, False, N_("Invoice status"), ("发票状态", "状态")),
+)
+# Rows of the tax bureau's list whose invoice was voided or reversed (作废, 红冲) are not bills.
+VOID_STATUS_WORDS = ("作废", "红冲", "void", "cancel")
 
 
 class InvalidSource(YecaiError):
@@ -95,6 +167,31 @@ class OpeningNoAmount(YecaiError):
 class OpeningBothSides(YecaiError):
     code = "etl.opening_both_sides"
     template = "The row has both a debit and a credit; give one of them"
+
+
+class UnknownSupplier(YecaiError):
+    code = "etl.unknown_supplier"
+    template = "No supplier has the {what} {value!r}; add it or map the code first"
+
+
+class SupplierMissing(YecaiError):
+    code = "etl.supplier_missing"
+    template = "The row names no supplier: give its code, name or tax id"
+
+
+class InvoiceVoid(YecaiError):
+    code = "etl.invoice_void"
+    template = "Invoice {invoice} is {status} (voided or reversed by a red invoice); it is not billed"
+
+
+class InvoiceAlreadyBilled(YecaiError):
+    code = "etl.invoice_already_billed"
+    template = "Invoice {invoice} of supplier {supplier} is already billed on {bill}"
+
+
+class TaxRateUnknown(YecaiError):
+    code = "etl.tax_rate_unknown"
+    template = "No tax rate: give a tax rate column, or the tax with the net or total"
 
 
 class TooManyRows(YecaiError):
@@ -428,6 +525,7 @@ def _import(
     keep_duplicates: bool = False,
     all_or_nothing: bool = False,
     opening_date: date | None = None,
+    post: bool = False,
     file_name: str | None = None,
     preview_rows: int = 20,
     progress: Callable[[int, int | None], None] | None = None,
@@ -505,6 +603,11 @@ def _import(
     elif kind == "expense_claim":
         units, claim_pre, left_out = _claim_units(company_code, good, name, columns)
         pre += claim_pre
+        bad_rows += left_out
+        actions = {"create": len(units)} if units else {}
+    elif kind == "vendor_bill":
+        units, bill_pre, left_out = _bill_units(uow, company_code, company_id, good, name, columns, post)
+        pre += bill_pre
         bad_rows += left_out
         actions = {"create": len(units)} if units else {}
     else:
@@ -935,6 +1038,278 @@ def _claim_units(
                 tuple(mdi.Row(r.row, r.raw) for r in group),
                 write,
                 mdi.locate_by_field({**columns, **line_cols}),
+            )
+        )
+    return units, pre, left_out
+
+
+# --- vendor bills --------------------------------------------------------------------------------
+
+_BILL_LINE_COLUMNS = {  # a service error's line field → the vendor_bill field whose column it is
+    "order_id": "order_no",
+    "line_no": "order_line",
+    "qty": "quantity",
+    "unit_price": "unit_price",
+    "tax_code": "tax_rate",
+    "category": "category",
+    "department": "department",
+    "project": "project",
+    "description": "description",
+    "item": "item",
+    "net": "net",
+    "tax": "tax",
+    "total": "total",
+}
+
+
+def _find_suppliers(
+    uow: UnitOfWork, company_id: int, rows: list[CleanRow], columns: Mapping[str, str]
+) -> dict[int, str]:
+    """Each row's supplier code: the code given (translated by the code map), else the supplier
+    with the tax id, else the one whose name is the same (by its core, as for duplicates); a row
+    that names none, or one nobody has, gets its problem."""
+    with uow:
+        found = uow.session.execute(
+            select(Supplier.code, Supplier.name, Supplier.tax_id).where(Supplier.company_id == company_id)
+        ).all()
+    codes = {c for c, _n, _t in found}
+    by_tax = {t: c for c, _n, t in found if t}
+    by_name: dict[str, str] = {}
+    by_key: dict[str, list[str]] = {}
+    for c, n, _t in found:
+        by_name.setdefault(n, c)
+        if name_key(n):
+            by_key.setdefault(name_key(n), []).append(c)
+    out: dict[int, str] = {}
+    for r in rows:
+        v = r.values
+        code, tax, nm = v.get("supplier", ""), v.get("supplier_tax_id", ""), v.get("supplier_name", "")
+        problem: YecaiError | None = None
+        column = ""
+        if code:
+            column = columns.get("supplier", "supplier")
+            if code in codes:
+                out[r.row] = code
+            else:
+                problem = UnknownSupplier(what=gettext("code"), value=code)
+        elif tax and tax in by_tax:
+            out[r.row] = by_tax[tax]
+        elif nm and (nm in by_name or len(by_key.get(name_key(nm), ())) == 1):
+            out[r.row] = by_name.get(nm) or by_key[name_key(nm)][0]
+        elif tax:
+            column = columns.get("supplier_tax_id", "supplier_tax_id")
+            problem = UnknownSupplier(what=gettext("tax id"), value=tax)
+        elif nm:
+            column = columns.get("supplier_name", "supplier_name")
+            problem = UnknownSupplier(what=gettext("name"), value=nm)
+        else:
+            column = columns.get("supplier", "supplier")
+            problem = SupplierMissing()
+        if problem is not None:
+            r.problems.append(cleaning.Problem(r.row, column, problem.located(row=r.row, field=column)))
+    return out
+
+
+def _guess_rate(v: Mapping[str, str]) -> Decimal | None:
+    """The VAT rate of a row without one, from its tax and net (or total): the tax bureau's list of
+    invoices has no rate column. The service checks the tax against it to the fen."""
+    from yecai.masterdata.domain import VAT_RATES
+
+    if not v.get("tax"):
+        return None
+    tax = Decimal(v["tax"])
+    if v.get("net"):
+        net = Decimal(v["net"])
+    elif v.get("total"):
+        net = Decimal(v["total"]) - tax
+    else:
+        return None
+    if net <= 0:
+        return None
+    return min(VAT_RATES, key=lambda rate: abs(net * rate - tax))
+
+
+def _bill_line(u: UnitOfWork, company_id: int, v: Mapping[str, str], i: int) -> dict[str, Any]:
+    """One bill line from a row: over a purchase order (order number and its line number or item;
+    the quantity defaults to what was received and not billed) or without one."""
+    from yecai.masterdata.domain import input_tax_code
+    from yecai.masterdata.models import Item as ItemModel
+    from yecai.purchasing.models import PurchaseOrder
+
+    rate = Decimal(v["tax_rate"]) if v.get("tax_rate") else None
+    line: dict[str, Any] = {}
+    if rate is not None:
+        line["tax_code"] = input_tax_code(rate)
+    if v.get("unit_price"):
+        line["unit_price"] = v["unit_price"]
+    if v.get("quantity"):
+        line["qty"] = v["quantity"]
+    if not v.get("order_no"):
+        if rate is None:
+            guessed = _guess_rate(v)
+            if guessed is None and not v.get("item"):
+                raise TaxRateUnknown(field=f"lines[{i}].tax_code", row=i)
+            if guessed is not None:
+                line["tax_code"] = input_tax_code(guessed)
+        for f in ("category", "department", "project", "description", "item", "net", "tax", "total"):
+            if v.get(f):
+                line[f] = v[f]
+        return line
+    s = u.session
+    order = s.execute(
+        select(PurchaseOrder).where(PurchaseOrder.company_id == company_id, PurchaseOrder.no == v["order_no"])
+    ).scalar_one_or_none()
+    if order is None:
+        from yecai.core.errors import NotFound
+
+        raise NotFound(what="purchase order", key=v["order_no"], field=f"lines[{i}].order_id")
+    if v.get("order_line"):
+        ol = next((ln for ln in order.lines if ln.line_no == int(v["order_line"])), None)
+    elif v.get("item"):
+        item_id = s.execute(
+            select(ItemModel.id).where(ItemModel.company_id == company_id, ItemModel.code == v["item"])
+        ).scalar_one_or_none()
+        lines = [ln for ln in order.lines if ln.item_id == item_id]
+        ol = next((ln for ln in lines if ln.received_e4 > ln.billed_e4), lines[0] if lines else None)
+    else:
+        ol = order.lines[0] if len(order.lines) == 1 else None
+        if ol is None:
+            from yecai.core.errors import FieldRequired
+
+            raise FieldRequired(field_name="order_line", field=f"lines[{i}].line_no", row=i)
+    if ol is None:
+        from yecai.core.errors import NotFound
+
+        what = v.get("order_line") or v.get("item", "")
+        raise NotFound(what="order line", key=f"{order.no}/{what}", field=f"lines[{i}].line_no")
+    line.update(order_id=order.id, line_no=ol.line_no)
+    if "qty" not in line:
+        from yecai.inventory.domain import qty_text
+
+        line["qty"] = qty_text(max(ol.received_e4 - ol.billed_e4, 0))
+    return line
+
+
+def _bill_units(
+    uow: UnitOfWork,
+    company_code: str,
+    company_id: int,
+    rows: list[CleanRow],
+    file: str,
+    columns: Mapping[str, str],
+    post: bool,
+) -> tuple[list[mdi.Unit], list[ImportIssue], int]:
+    """Vendor bills: rows of the same supplier and invoice number, one after the other, form one
+    bill (drafts unless ``post``). Refused per row: a voided or reversed invoice (发票状态 作废/红冲),
+    an unknown supplier, the same invoice again further down the file or twice the same row, and an
+    invoice of the supplier already billed."""
+    from yecai.purchasing.models import VendorBill
+    from yecai.sales.imports import InconsistentOrderRows
+
+    status_col = columns.get("status", "status")
+    for r in rows:
+        status = r.values.get("status", "")
+        if status and any(w in status.lower() for w in VOID_STATUS_WORDS):
+            r.problems.append(
+                cleaning.Problem(
+                    r.row,
+                    status_col,
+                    InvoiceVoid(invoice=r.values["invoice_no"], status=status, row=r.row, field=status_col),
+                )
+            )
+    live = [r for r in rows if r.ok]
+    suppliers = _find_suppliers(uow, company_id, live, columns)
+    with uow:
+        billed = {
+            (code, inv): no
+            for code, inv, no in uow.session.execute(
+                select(Supplier.code, VendorBill.invoice_no, VendorBill.no)
+                .join(Supplier, Supplier.id == VendorBill.supplier_id)
+                .where(VendorBill.company_id == company_id, VendorBill.invoice_no != "")
+            )
+        }
+    groups: dict[tuple[str, str], list[CleanRow]] = {}
+    first_row: dict[tuple[str, str], int] = {}
+    last_key: tuple[str, str] | None = None
+    inv_col = columns.get("invoice_no", "invoice_no")
+    for r in live:
+        if not r.ok:
+            last_key = None
+            continue
+        key = (suppliers[r.row], r.values["invoice_no"])
+        group = groups.get(key)
+        same = group is not None and any(o.values == r.values for o in group)
+        if key in billed:
+            err: YecaiError = InvoiceAlreadyBilled(invoice=key[1], supplier=key[0], bill=billed[key])
+        elif group is not None and (key != last_key or same):
+            err = DuplicateInFile(what=gettext("Invoice number"), value=key[1], other=first_row[key])
+        else:
+            groups.setdefault(key, []).append(r)
+            first_row.setdefault(key, r.row)
+            last_key = key
+            continue
+        r.problems.append(cleaning.Problem(r.row, inv_col, err.located(row=r.row, field=inv_col)))
+    pre = [
+        ImportIssue(file=file, row=p.row, column=p.column, code=p.error.code, message=p.error.message())
+        for r in rows
+        for p in r.problems
+    ]
+    left_out = sum(1 for r in rows if not r.ok)
+    units: list[mdi.Unit] = []
+    for key, group in groups.items():
+        head = group[0].values
+        errors = []
+        for r in group[1:]:
+            if r.values.get("date") != head.get("date"):
+                exc = InconsistentOrderRows(
+                    order_no=key[1],
+                    column=columns.get("date", "date"),
+                    found=r.values.get("date", ""),
+                    expected=head.get("date", ""),
+                )
+                errors.append(
+                    ImportIssue(
+                        file=file,
+                        row=r.row,
+                        column=columns.get("date", "date"),
+                        code=exc.code,
+                        message=exc.message(),
+                    )
+                )
+        if errors:
+            pre += errors
+            left_out += 1
+            continue
+        values = [r.values for r in group]
+
+        def write(u: UnitOfWork, key: tuple[str, str] = key, values: list[dict[str, str]] = values) -> str:
+            from yecai.purchasing import service as purchasing
+
+            with u:
+                lines = [_bill_line(u, company_id, v, i) for i, v in enumerate(values, start=1)]
+            bill = purchasing.create_bill(
+                u,
+                company_code,
+                supplier=key[0],
+                day=date.fromisoformat(values[0]["date"]),
+                lines=lines,
+                invoice_no=key[1],
+                post=post,
+            )
+            return str(bill["no"])
+
+        line_cols = {k: columns.get(f, f) for k, f in _BILL_LINE_COLUMNS.items()}
+        head_cols = {
+            "supplier": columns.get("supplier") or columns.get("supplier_name") or "supplier",
+            "orders": columns.get("order_no", "order_no"),
+            "lines": columns.get("net", "net"),
+        }
+        units.append(
+            mdi.Unit(
+                f"{key[0]}/{key[1]}",
+                tuple(mdi.Row(r.row, r.raw) for r in group),
+                write,
+                mdi.locate_by_field({**columns, **head_cols, **line_cols}),
             )
         )
     return units, pre, left_out

@@ -2,8 +2,12 @@
 
 An ``IntakeInvoice`` keeps the file (for the image beside the fields), what was read, the
 fields as a person corrected them, and what became of it: ``queued`` for review, ``drafted``
-(a draft vendor bill was made, or its proposal is ready when no purchase order fits), or
-``rejected``. ``number_key`` (code/number) is unique per company while the invoice is not
+(a draft vendor bill was made — over the purchase order whose received-not-billed total fits, or,
+when no order fits, of lines without an order with a proposed expense category and department;
+when even that cannot be made, e.g. the company has no department, no bill is made and the note
+says why), or ``rejected``. ``note`` holds what drafting said, as a JSON list of message codes
+and parameters translated when shown (``review.note_text``), or the reason a person typed when
+rejecting; notes written as English text before they had codes are still read. ``number_key`` (code/number) is unique per company while the invoice is not
 rejected, so the same invoice cannot be taken in twice even by two requests at once.
 
 ``IntakeMemory`` maps what invoices print (a seller's tax id or name, an item's name) to the
@@ -42,7 +46,7 @@ class IntakeInvoice(Base):
     corrections_json: Mapped[str] = mapped_column(Text, default="[]")
     reasons_json: Mapped[str] = mapped_column(Text, default="[]")  # why it waits for a person
     proposal_json: Mapped[str] = mapped_column(Text, default="{}")  # supplier, lines, order
-    note: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")  # notes as codes (JSON) or a reason
     confidence_pm: Mapped[int] = mapped_column(Integer, default=0)  # lowest field confidence, ‰
     invoice_code: Mapped[str] = mapped_column(String(20), default="")
     invoice_number: Mapped[str] = mapped_column(String(20), default="")

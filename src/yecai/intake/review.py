@@ -39,6 +39,7 @@ from yecai.intake.domain import (
     confidence,
     dec,
     rate,
+    tax_dec,
     to_contract,
 )
 from yecai.intake.guard import DEFAULT_LIMITS, Limits
@@ -116,6 +117,20 @@ REASONS = {
     "no_lines": N_("No item lines were read"),
     "supplier_similar": N_("The supplier {code_} {name} was matched by a similar name only; confirm it"),
 }
+# What drafting an invoice says about the bill it made (or could not make), stored as codes with
+# their parameters (``IntakeInvoice.note``, a JSON list) and put in the reader's language when shown.
+NOTES = {
+    "no_order": N_("no purchase order fits"),
+    "no_department": N_("no department to charge the expenses to; add one and make the bill by hand"),
+    "department_default": N_("department {dept} proposed without history"),
+    "line_no_amount": N_("line {line}: no amount to bill"),
+    "line_tax_rate": N_("line {line}: tax rate {rate} has no input tax code"),
+    "line_category_guessed": N_("line {line}: category {category} guessed, please check"),
+    "line_stock_item": N_(
+        "line {line}: stock item {item} needs an order and a receipt; billed as {category}"
+    ),
+}
+NOTE_MAX = 500  # the column's width
 
 
 class IntakeWrongState(YecaiError):
@@ -259,6 +274,107 @@ def reason_text(reason: dict[str, str], locale: str = "zh_CN") -> str:
     return gettext(REASONS[reason["code"]], locale).format(**params)
 
 
+Note = dict[str, Any]  # {"code": a NOTES key or "error", "params": {...}} (errors: "template" too)
+
+
+def _note(code: str, **params: Any) -> Note:
+    return {"code": code, "params": {k: str(v)[:80] for k, v in params.items()}}
+
+
+def _error_note(exc: YecaiError) -> Note:
+    """A refusal of the bill service, kept as its error code, template and parameters."""
+    return {
+        "code": "error",
+        "error": exc.code,
+        "template": exc.template,
+        "params": {k: str(v)[:80] for k, v in exc.params.items()},
+    }
+
+
+def dump_notes(notes: list[Note]) -> str:
+    """The notes as stored: JSON within the column's width (the last notes give way)."""
+    kept = list(notes)
+    while kept:
+        text = json.dumps(kept, ensure_ascii=False)
+        if len(text) <= NOTE_MAX:
+            return text
+        kept.pop()
+    return ""
+
+
+def note_text(note: str, locale: str = "zh_CN") -> str:
+    """A stored note in ``locale``. Notes are JSON lists of codes (``dump_notes``); a reason typed
+    by the person who rejected an invoice, and notes stored as English text before notes had codes,
+    are plain text: the latter are translated piece by piece where they read as one of NOTES."""
+    if not note:
+        return ""
+    items = _parse_notes(note)
+    if items is None:
+        sep = "；" if locale.startswith("zh") else "; "
+        return sep.join(_legacy_note(piece, locale) for piece in note.split("; "))
+    return notes_text(items, locale)
+
+
+def notes_text(items: list[Note], locale: str = "zh_CN") -> str:
+    """Notes (codes and parameters, as in a view's ``notes``) in ``locale``, joined."""
+    from yecai.core.i18n import gettext
+    from yecai.core.vocabulary import translated_params
+
+    out = []
+    for item in items:
+        params = dict(item.get("params") or {})
+        if item.get("code") == "error":
+            msgid = str(item.get("template") or "")
+            params = translated_params(params, locale)
+        else:
+            msgid = NOTES.get(str(item.get("code")), "")
+        try:
+            out.append(gettext(msgid, locale).format(**params) if msgid else str(item.get("code")))
+        except (KeyError, IndexError, ValueError):  # a template changed since: say it untranslated
+            out.append(msgid)
+    return ("；" if locale.startswith("zh") else "; ").join(out)
+
+
+def note_items(note: str) -> list[Note]:
+    """The stored notes as codes and parameters (empty for plain text)."""
+    return _parse_notes(note) or []
+
+
+def _parse_notes(note: str) -> list[Note] | None:
+    if not note.startswith("[{"):
+        return None
+    try:
+        items = json.loads(note)
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(i, dict) and "code" in i for i in items):
+        return None
+    return items
+
+
+def _legacy_patterns() -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    for msgid in NOTES.values():
+        rx = re.escape(msgid)
+        for name in re.findall(r"\{(\w+)\}", msgid):
+            rx = rx.replace(re.escape("{" + name + "}"), f"(?P<{name}>.+?)", 1)
+        out.append((re.compile(f"^{rx}$"), msgid))
+    return out
+
+
+_LEGACY = _legacy_patterns()
+
+
+def _legacy_note(piece: str, locale: str) -> str:
+    from yecai.core.i18n import gettext
+
+    for rx, msgid in _LEGACY:
+        m = rx.match(piece)
+        if m:
+            return gettext(msgid, locale).format(**m.groupdict())
+    return piece
+
+
 # --- matching: supplier, items and categories, purchase order -------------------------------------
 
 _SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "集团", "公司")
@@ -375,6 +491,7 @@ def _history_items(s: Session, company_id: int, supplier_id: int | None) -> list
         .where(PurchaseOrder.company_id == company_id, PurchaseOrder.supplier_id == supplier_id)
     )
     ids = set(s.execute(billed.limit(2000)).scalars()) | set(s.execute(ordered.limit(2000)).scalars())
+    ids.discard(None)  # lines without an order need not name an item
     return list(s.execute(select(Item).where(Item.id.in_(ids))).scalars()) if ids else []
 
 
@@ -510,7 +627,8 @@ def _view(s: Session, row: IntakeInvoice, company_tax_id: str, *, locale: str = 
         "corrections": _loads(row.corrections_json, []),
         "vendor_bill": bill_no,
         "vendor_bill_id": row.vendor_bill_id,
-        "note": row.note,
+        "note": note_text(row.note, locale),
+        "notes": note_items(row.note),
         "created_at": row.created_at.isoformat() if row.created_at else None,
         "created_by": row.created_by,
         "decided_at": row.decided_at.isoformat() if row.decided_at else None,
@@ -1015,7 +1133,7 @@ def _draft(
         supplier = {**supplier, "code": code, "how": "created"}
     sup = md.supplier_by_code(s, company.id, supplier["code"])
     row.supplier_id = sup.id
-    notes: list[str] = []
+    notes: list[Note] = []
     order = proposal.get("order")
     if order:
         row.order_id = int(order["id"])
@@ -1032,11 +1150,13 @@ def _draft(
         )
         row.vendor_bill_id = int(bill["id"])
     else:
-        notes.append("no purchase order fits")
+        bill_id, more = _draft_without_order(uow, company, sup, fields, proposal)
+        row.vendor_bill_id = bill_id
+        notes += more
     row.status = "drafted"
     row.decided_at = utcnow()
     row.decided_by = decided_by[:60]
-    row.note = "; ".join(notes)[:500]
+    row.note = dump_notes(notes)
     row.proposal_json = json.dumps({**proposal, "supplier": supplier}, ensure_ascii=False)
     # what this invoice taught: its seller is this supplier, its lines these items/categories
     tax = clean_tax_id(fields.get("seller_tax_id"))
@@ -1049,6 +1169,10 @@ def _draft(
             remember(s, company.id, "item", f"{sup.code}|{bare}", prop["item"])
         if prop.get("category"):
             remember(s, company.id, "category", bare, prop["category"])
+    if row.vendor_bill_id is not None and not order:
+        bill = s.get(VendorBill, row.vendor_bill_id)
+        if bill is not None and bill.lines and bill.lines[0].department:
+            remember(s, company.id, "department", sup.code, bill.lines[0].department)
     uow.audit(
         "intake_invoice.draft",
         "intake_invoice",
@@ -1059,9 +1183,202 @@ def _draft(
             "order": (order or {}).get("no"),
             "vendor_bill_id": row.vendor_bill_id,
             "by": decided_by,
-            "note": row.note,
+            "note": note_text(row.note, "en"),
         },
     )
+
+
+# The tax category printed on an invoice line (*办公用品*打印纸) → the expense category (费用类别)
+# a bill without an order books it to; anything else is 其他 until a person says otherwise.
+TAX_CATEGORY_EXPENSES: dict[str, str] = {
+    "办公用品": "办公费",
+    "纸制品": "办公费",
+    "印刷品": "办公费",
+    "计算机配套产品": "办公费",
+    "经营租赁": "租赁费",
+    "不动产租赁": "租赁费",
+    "不动产经营租赁": "租赁费",
+    "租赁服务": "租赁费",
+    "物业管理": "租赁费",
+    "供电": "水电费",
+    "电力": "水电费",
+    "水冰雪": "水电费",
+    "自来水": "水电费",
+    "燃气": "水电费",
+    "鉴证咨询服务": "中介服务费",
+    "咨询服务": "中介服务费",
+    "法律服务": "中介服务费",
+    "会计服务": "中介服务费",
+    "审计服务": "中介服务费",
+    "人力资源服务": "中介服务费",
+    "经纪代理服务": "中介服务费",
+    "运输服务": "运输费",
+    "物流辅助服务": "运输费",
+    "快递服务": "运输费",
+    "收派服务": "运输费",
+    "广告服务": "广告宣传费",
+    "文化创意服务": "广告宣传费",
+    "餐饮服务": "业务招待费",
+    "住宿服务": "差旅费",
+    "旅客运输服务": "差旅费",
+}
+DEFAULT_EXPENSE_CATEGORY = "其他"
+
+
+def _expense_category(prop: dict[str, Any], name: str) -> tuple[str, str]:
+    """(category, how): the proposal's when it is an expense category (memory, the item's), else
+    the printed tax category mapped, else 其他 ('default': a person should look)."""
+    from yecai.expenses.domain import CATEGORIES
+
+    proposed = str(prop.get("category") or "")
+    if proposed in CATEGORIES:
+        return proposed, "proposal"
+    for candidate in (proposed, tax_category(name)):
+        if candidate in TAX_CATEGORY_EXPENSES:
+            return TAX_CATEGORY_EXPENSES[candidate], "tax_category"
+    return DEFAULT_EXPENSE_CATEGORY, "default"
+
+
+def _propose_department(s: Session, company: Company, supplier: Supplier) -> tuple[str | None, str]:
+    """(department code, how) to charge a bill without an order to: what this supplier's invoices
+    were charged to before (memory, then its bills), else the first administrative department."""
+    from yecai.expenses.service import department_kinds
+    from yecai.ledger.models import DimensionValue
+
+    def enabled(code: str | None) -> bool:
+        return bool(code) and (
+            s.execute(
+                select(DimensionValue.id).where(
+                    DimensionValue.company_id == company.id,
+                    DimensionValue.dim_type == "department",
+                    DimensionValue.code == code,
+                    DimensionValue.enabled.is_(True),
+                )
+            ).first()
+            is not None
+        )
+
+    remembered = _memory(s, company.id, "department", supplier.code)
+    if enabled(remembered):
+        return remembered, "memory"
+    last = s.execute(
+        select(VendorBillLine.department)
+        .join(VendorBill, VendorBill.id == VendorBillLine.bill_id)
+        .where(
+            VendorBill.company_id == company.id,
+            VendorBill.supplier_id == supplier.id,
+            VendorBillLine.department != "",
+        )
+        .order_by(VendorBill.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if enabled(last):
+        return last, "history"
+    kinds = department_kinds(company)
+    codes = list(
+        s.execute(
+            select(DimensionValue.code)
+            .where(
+                DimensionValue.company_id == company.id,
+                DimensionValue.dim_type == "department",
+                DimensionValue.enabled.is_(True),
+            )
+            .order_by(DimensionValue.code)
+            .limit(500)
+        ).scalars()
+    )
+    admin = [c for c in codes if kinds.get(c, "admin") == "admin"]
+    if admin or codes:
+        return (admin or codes)[0], "default"
+    return None, ""
+
+
+def _line_tax_code(ln: dict[str, Any], net: Decimal, tax: Decimal) -> str | None:
+    """IN13 … IN0 from the rate printed on the line (免税/不征税: 0), else from tax / net."""
+    from yecai.masterdata.domain import VAT_RATES
+
+    r = rate(str(ln.get("tax_rate") or ""))
+    if r is None:
+        r = Decimal(0) if not tax else min(VAT_RATES, key=lambda v: abs(v - tax / net))
+    if r not in VAT_RATES:
+        return None
+    return f"IN{int(r * 100)}"
+
+
+def _draft_without_order(
+    uow: UnitOfWork, company: Company, sup: Supplier, fields: dict[str, Any], proposal: dict[str, Any]
+) -> tuple[int | None, list[Note]]:
+    """No purchase order fits: a draft bill of lines without an order — each invoice line's net
+    and tax, its expense category (proposed from history, the printed tax category, or 其他), the
+    department this supplier is usually charged to, service items kept. Never posted here; what
+    was guessed is said in the notes. Returns (bill id or None, notes)."""
+    from yecai.purchasing import service as purchasing
+
+    s = uow.session
+    notes = [_note("no_order")]
+    dept, dept_how = _propose_department(s, company, sup)
+    if dept is None:
+        notes.append(_note("no_department"))
+        return None, notes
+    if dept_how == "default":
+        notes.append(_note("department_default", dept=dept))
+    inv_lines = [dict(ln) for ln in fields.get("lines") or ()]
+    props = list(proposal.get("lines") or ())
+    if not inv_lines or any(dec(ln.get("amount")) is None for ln in inv_lines):
+        inv_lines = [{"name": "", "amount": fields.get("total_net"), "tax": fields.get("total_tax")}]
+        props = []
+    items = {
+        i.code: i
+        for i in s.execute(
+            select(Item).where(
+                Item.company_id == company.id, Item.code.in_([p.get("item") for p in props if p.get("item")])
+            )
+        ).scalars()
+    }
+    lines: list[dict[str, Any]] = []
+    for i, ln in enumerate(inv_lines):
+        prop = props[i] if i < len(props) else {}
+        net = dec(ln.get("amount"))
+        tax = tax_dec(ln.get("tax")) or Decimal(0)
+        if net is None or net <= 0:
+            notes.append(_note("line_no_amount", line=i + 1))
+            return None, notes
+        code = _line_tax_code(ln, net, tax)
+        if code is None:
+            notes.append(_note("line_tax_rate", line=i + 1, rate=ln.get("tax_rate")))
+            return None, notes
+        name = str(ln.get("name") or "")
+        category, how = _expense_category(prop, name)
+        if how == "default":
+            notes.append(_note("line_category_guessed", line=i + 1, category=category))
+        line: dict[str, Any] = {
+            "category": category,
+            "department": dept,
+            "net": str(net),
+            "tax": str(tax),
+            "tax_code": code,
+            "description": bare_item_name(name)[:200],
+        }
+        item = items.get(str(prop.get("item") or ""))
+        if item is not None and item.kind != "stock":
+            line["item"] = item.code
+        elif item is not None:
+            notes.append(_note("line_stock_item", line=i + 1, item=item.code, category=category))
+        lines.append(line)
+    try:
+        bill = purchasing.create_bill(
+            uow,
+            company.code,
+            supplier=sup.code,
+            day=cn_date(fields.get("issue_date")) or date.today(),
+            lines=lines,
+            invoice_no=str(fields.get("invoice_number") or ""),
+            post=False,
+        )
+    except YecaiError as exc:  # checked before anything is written: the invoice waits as drafted
+        notes.append(_error_note(exc))
+        return None, notes
+    return int(bill["id"]), notes
 
 
 def _new_supplier_code(s: Session, company_id: int, supplier: dict[str, Any]) -> str:

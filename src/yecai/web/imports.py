@@ -43,7 +43,11 @@ KIND_LABELS = {
     "sales_receipt": N_("Receipts"),
     "purchase_payment": N_("Payments"),
     "expense_claim": N_("Expense claims"),
+    "vendor_bill": N_("Vendor bills"),
 }
+# Fields whose empty cells the preview page offers to fill (the tax bureau's list of input
+# invoices has no expense category or department).
+DEFAULT_FIELDS = {"vendor_bill": ("category", "department", "project")}
 IMPORT_PERMS = (Perm.DIMENSION_MANAGE, Perm.ACCOUNT_MANAGE, Perm.VOUCHER_CREATE)
 
 
@@ -104,9 +108,17 @@ def _form_options(form: Any) -> dict[str, Any]:
         for key, value in form.multi_items():
             if key.startswith("map:") and value:
                 mapping[key[4:]] = str(value)
+    defaults = None
+    if form.get("mapped") == "1" and any(k.startswith("default:") for k in form):
+        defaults = {
+            key[8:]: str(value).strip()
+            for key, value in form.multi_items()
+            if key.startswith("default:") and str(value).strip()
+        }
     return {
         "source": str(form.get("source") or "").strip(),
         "mapping": mapping,
+        "defaults": defaults,
         "undo": [str(v) for v in form.getlist("undo")],
         "keep_duplicates": form.get("keep_duplicates") == "1",
     }
@@ -175,6 +187,8 @@ def _preview_page(
         undone=set(options.get("undo") or ()),
         keep_duplicates=options.get("keep_duplicates", False),
         changes=report.changes[:CHANGES_SHOWN],
+        default_fields=[x for x in specs if x.name in DEFAULT_FIELDS.get(report.kind, ())],
+        categories=_categories() if report.kind == "vendor_bill" else (),
         done=done,
         today=date.today().isoformat(),
     )
@@ -200,6 +214,7 @@ async def run(ctx: WebCtx, request: Request) -> Response:
             file_name=name,
             all_or_nothing=form.get("all_or_nothing") == "1",
             opening_date=day,
+            post=kind == "vendor_bill" and form.get("post") == "1",
             **options,
         )
     except (YecaiError, ValueError) as exc:
@@ -208,6 +223,12 @@ async def run(ctx: WebCtx, request: Request) -> Response:
     if report.imported:
         path.unlink(missing_ok=True)
     return _preview_page(ctx, report, token, options, done=True)
+
+
+def _categories() -> tuple[str, ...]:
+    from yecai.expenses.domain import CATEGORIES
+
+    return CATEGORIES
 
 
 def register(app: FastAPI) -> None:

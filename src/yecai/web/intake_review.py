@@ -100,6 +100,8 @@ def _detail(
         ctx._("Invoice #{id}", id=invoice_id),
         status_code=code,
         inv=got,
+        # the notes in the page's language (they are stored as codes)
+        note=review.notes_text(got["notes"], ctx.locale) if got.get("notes") else got["note"],
         field_labels=FIELD_LABELS,
         line_labels=LINE_LABELS,
         line_keys=LINE_KEYS,
