@@ -1,27 +1,22 @@
-"""REST API of the cash-application review queue (behind the usual bearer token / session)."""
+"""REST API of the cash-application review queue (behind the usual bearer token / session); the
+routes are written once in ``yecai.bankmatch.api``."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field
 
-from yecai.api.deps import UoW
+from yecai.bankmatch.api import review_router
+from yecai.bankmatch.queue import ITEMS_MAX, NOTE_MAX
 from yecai.receivables import review
-
-router = APIRouter(prefix="/api/companies/{company}/receivables/cash-application", tags=["receivables"])
 
 
 class RunIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     threshold: Decimal | None = Field(None, ge=0, le=1, description="This run only; default: the company's")
-
-
-class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str = Field("", max_length=review.NOTE_MAX)
 
 
 class CorrectionItemIn(BaseModel):
@@ -33,61 +28,27 @@ class CorrectionItemIn(BaseModel):
 class CorrectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     customer: str = Field(min_length=1, max_length=40)
-    items: list[CorrectionItemIn] = Field(default_factory=list, max_length=review.ITEMS_MAX)
-    note: str = Field("", max_length=review.NOTE_MAX)
+    items: list[CorrectionItemIn] = Field(default_factory=list, max_length=ITEMS_MAX)
+    note: str = Field("", max_length=NOTE_MAX)
 
 
-class ThresholdIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    threshold: Decimal = Field(ge=0, le=1)
+def _correction(body: CorrectionIn) -> dict[str, Any]:
+    return {
+        "customer": body.customer,
+        "items": [(x.invoice, x.amount) for x in body.items],
+        "note": body.note,
+    }
 
 
-@router.post("/run")
-def run(company: str, uow: UoW, body: RunIn | None = None) -> dict[str, int]:
-    """Match the unsettled lines of the imported bank statements; apply the sure ones."""
-    return review.run(uow, company, threshold=body.threshold if body else None)
-
-
-@router.get("/proposals")
-def proposals(
-    company: str, uow: UoW, status: str = "proposed", limit: int = 100, offset: int = 0
-) -> dict[str, Any]:
-    """The queue (``status=all`` for every proposal), oldest line first, with counts per status."""
-    return review.list_proposals(
-        uow, company, status=None if status == "all" else status, limit=limit, offset=offset
-    )
-
-
-@router.get("/proposals/{proposal_id}")
-def proposal(company: str, proposal_id: int, uow: UoW) -> dict[str, Any]:
-    return review.get_proposal(uow, company, proposal_id)
-
-
-@router.post("/proposals/{proposal_id}/confirm")
-def confirm(company: str, proposal_id: int, uow: UoW, body: DecisionIn | None = None) -> dict[str, Any]:
-    return review.confirm(uow, company, proposal_id, note=body.note if body else "")
-
-
-@router.post("/proposals/{proposal_id}/correct")
-def correct(company: str, proposal_id: int, body: CorrectionIn, uow: UoW) -> dict[str, Any]:
-    return review.correct(
-        uow,
-        company,
-        proposal_id,
-        customer=body.customer,
-        items=[(x.invoice, x.amount) for x in body.items],
-        note=body.note,
-    )
-
-
-@router.post("/proposals/{proposal_id}/reject")
-def reject(company: str, proposal_id: int, uow: UoW, body: DecisionIn | None = None) -> dict[str, Any]:
-    return review.reject(uow, company, proposal_id, note=body.note if body else "")
-
-
-@router.put("/threshold")
-def threshold(company: str, body: ThresholdIn, uow: UoW) -> dict[str, str]:
-    return review.set_threshold(uow, company, body.threshold)
+router = review_router(
+    prefix="/api/companies/{company}/receivables/cash-application",
+    tag="receivables",
+    service=review,
+    run_in=RunIn,
+    run_doc="Match the unsettled lines of the imported bank statements; apply the sure ones.",
+    correction_in=CorrectionIn,
+    correction=_correction,
+)
 
 
 def register(app: FastAPI) -> None:

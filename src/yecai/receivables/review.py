@@ -16,15 +16,17 @@ period, say) leaves that proposal in the queue with the reason, and the rest of 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+from functools import partial
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from yecai.core.errors import FieldRequired, NotFound, YecaiError
+from yecai.bankmatch import queue as bq
+from yecai.bankmatch.queue import ITEMS_MAX, NOTE_MAX
+from yecai.core.errors import FieldRequired, YecaiError
 from yecai.core.i18n import N_
 from yecai.core.money import format_minor, from_minor, to_minor
 from yecai.intake.models import BankLine
@@ -32,18 +34,12 @@ from yecai.ledger.models import Company
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Customer
 from yecai.receivables import service as ar
-from yecai.receivables.domain.matching import BankReceipt, Proposal, Settings, match
-from yecai.receivables.models_review import DONE_STATUSES, STATUSES, MatchProposal, MatchProposalItem
+from yecai.receivables.domain.matching import BankReceipt, Settings, match
+from yecai.receivables.models_review import STATUSES, MatchProposal, MatchProposalItem
 from yecai.sales import service as sales
 from yecai.sales.models import SalesInvoice, SalesReceipt
 from yecai.security.domain import Perm
-from yecai.store.base import utcnow
 from yecai.store.uow import UnitOfWork
-
-DEFAULT_THRESHOLD = Decimal("0.95")
-LIST_LIMIT_MAX = 500
-NOTE_MAX = 200
-ITEMS_MAX = 50  # invoices in one correction
 
 # What the engine's reasons mean, for the reviewer (msgids; the detail follows the text).
 REASON_TEXTS: dict[str, str] = {
@@ -132,51 +128,14 @@ class TooManyInvoices(YecaiError):
 # --- settings ------------------------------------------------------------------------------------
 
 
-def _settings(company: Company) -> dict[str, Any]:
-    return dict(json.loads(company.settings_json or "{}").get("receivables", {}))
-
-
 def threshold_of(company: Company) -> Decimal:
     """The company's auto-application threshold (default 0.95)."""
-    raw = _settings(company).get("auto_apply_threshold")
-    try:
-        value = Decimal(str(raw)) if raw is not None else DEFAULT_THRESHOLD
-    except InvalidOperation:
-        return DEFAULT_THRESHOLD
-    return value if Decimal(0) <= value <= Decimal(1) else DEFAULT_THRESHOLD
-
-
-def _check_threshold(value: str | Decimal | float) -> Decimal:
-    try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        raise InvalidThreshold(value=value, field="threshold") from None
-    if not Decimal(0) <= d <= Decimal(1):
-        raise InvalidThreshold(value=value, field="threshold")
-    return d
+    return QUEUE.threshold_of(company)
 
 
 def set_threshold(uow: UnitOfWork, company_code: str, threshold: str | Decimal | float) -> dict[str, str]:
     """Set the confidence at or above which a proposal is applied without review (1 = never)."""
-    value = _check_threshold(threshold)
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_MANAGE)
-        settings = json.loads(company.settings_json or "{}")
-        section = dict(settings.get("receivables", {}))
-        before = dict(section)
-        section["auto_apply_threshold"] = str(value)
-        settings["receivables"] = section
-        company.settings_json = json.dumps(settings, ensure_ascii=False, sort_keys=True)
-        uow.audit(
-            "receivables.settings",
-            "company",
-            company.code,
-            company_id=company.id,
-            before=before,
-            after=section,
-        )
-        uow.commit()
-    return {"auto_apply_threshold": str(value)}
+    return QUEUE.set_threshold(uow, company_code, threshold)
 
 
 # --- the run -------------------------------------------------------------------------------------
@@ -194,10 +153,6 @@ def _receipt_of(line: BankLine) -> BankReceipt:
     )
 
 
-def _reasons(p: Proposal, extra: Sequence[tuple[str, str]] = ()) -> str:
-    return json.dumps([[r.code, r.detail] for r in p.reasons] + [list(x) for x in extra], ensure_ascii=False)
-
-
 def run(
     uow: UnitOfWork, company_code: str, *, threshold: str | Decimal | float | None = None
 ) -> dict[str, int]:
@@ -206,31 +161,9 @@ def run(
     with uow:
         company = uow.company(company_code, Perm.VOUCHER_CREATE)
         s = uow.session
-        limit = _check_threshold(threshold) if threshold is not None else threshold_of(company)
-        # Lock the waiting proposals first: a person deciding one meanwhile either finishes
-        # before (and the line is no longer unsettled) or waits for this run.
-        existing = {
-            p.bank_line_id: p
-            for p in s.execute(
-                select(MatchProposal)
-                .where(MatchProposal.company_id == company.id, MatchProposal.status == "proposed")
-                .with_for_update()
-            ).scalars()
-        }
-        done = select(MatchProposal.bank_line_id).where(
-            MatchProposal.company_id == company.id, MatchProposal.status.in_(DONE_STATUSES)
-        )
-        lines = list(
-            s.execute(
-                select(BankLine)
-                .where(
-                    BankLine.company_id == company.id,
-                    BankLine.amount_minor > 0,
-                    BankLine.id.not_in(done),
-                )
-                .order_by(BankLine.txn_date, BankLine.id)
-            ).scalars()
-        )
+        min_confidence = QUEUE.run_threshold(company, threshold)
+        existing = QUEUE.waiting(s, company)  # locked first
+        lines = QUEUE.unsettled_lines(s, company, outgoing=False)
         pairs = ar.open_invoices(s, company)
         invoice_ids = {item.item_id: inv_id for item, inv_id in pairs}
         owner_of = {item.item_id: item.customer_code for item, _id in pairs}
@@ -242,19 +175,14 @@ def run(
             [_receipt_of(ln) for ln in lines],
             [item for item, _id in pairs],
             memory,
-            Settings(threshold=float(limit)),
+            Settings(threshold=bq.engine_threshold(min_confidence)),
         )
         by_line = {int(p.txn_id): p for p in proposals}
         base = company.base_currency or "CNY"
         counts = {"lines": len(lines), "auto_applied": 0, "proposed": 0, "unmatched": 0, "refused": 0}
         for line in lines:
             p = by_line[line.id]
-            row = existing.get(line.id)
-            if row is None:
-                row = MatchProposal(company_id=company.id, bank_line_id=line.id, status="proposed", note="")
-                s.add(row)
-            else:
-                s.execute(MatchProposalItem.__table__.delete().where(MatchProposalItem.proposal_id == row.id))
+            row = QUEUE.row_for(s, company, line, existing)
             row.customer_id = customers.get(p.customer_code) if p.customer_code else None
             row.confidence_bp = round(p.confidence * 10000)
             extra: list[tuple[str, str]] = []
@@ -263,7 +191,7 @@ def run(
                 extra.append(("foreign_currency", line.currency))
             elif p.auto and len(owners) > 1:
                 extra.append(("several_customers", ""))
-            row.reasons_json = _reasons(p, extra)
+            row.reasons_json = bq.reasons_json(p.reasons, extra)
             s.flush()
             for seq, a in enumerate(p.applications, start=1):
                 s.add(
@@ -276,30 +204,16 @@ def run(
                     )
                 )
             s.flush()
-            if not p.applications:
-                counts["unmatched" if row.customer_id is None else "proposed"] += 1
-                continue
-            if not p.auto or extra:
-                counts["proposed"] += 1
-                continue
-            try:
-                with s.begin_nested():
-                    _apply(
-                        uow,
-                        company,
-                        row,
-                        line,
-                        p.customer_code or "",
-                        [(invoice_ids[a.item_id], a.applied_minor) for a in p.applications],
-                    )
-                    row.status = "auto_applied"
-                    row.decided_by = uow.actor.username
-                    row.decided_at = utcnow()
-                counts["auto_applied"] += 1
-            except YecaiError as exc:
-                row.reasons_json = _reasons(p, [("auto_apply_failed", exc.code)])
-                counts["refused"] += 1
-                counts["proposed"] += 1
+            items = [(invoice_ids[a.item_id], a.applied_minor) for a in p.applications]
+            QUEUE.settle(
+                uow,
+                row,
+                matched=bool(p.applications),
+                sure=p.auto and not extra,
+                book=partial(_apply, uow, company, row, line, p.customer_code or "", items),
+                reasons=p.reasons,
+                counts=counts,
+            )
         uow.audit(
             "receivables.cash_application", "company", company.code, company_id=company.id, after=counts
         )
@@ -376,18 +290,8 @@ def _view(s: Session, rows: Sequence[tuple[MatchProposal, BankLine]]) -> list[di
                     "invoice_open": format_minor(total - received),
                 }
             )
-    cust_ids = {p.customer_id for p, _ln in rows if p.customer_id}
+    custs = bq.codes_names(s, Customer, {p.customer_id for p, _ln in rows if p.customer_id})
     receipt_ids = {p.receipt_id for p, _ln in rows if p.receipt_id}
-    custs = (
-        {
-            i: (c, n)
-            for i, c, n in s.execute(
-                select(Customer.id, Customer.code, Customer.name).where(Customer.id.in_(cust_ids))
-            )
-        }
-        if cust_ids
-        else {}
-    )
     receipts = (
         dict(
             s.execute(select(SalesReceipt.id, SalesReceipt.no).where(SalesReceipt.id.in_(receipt_ids))).all()
@@ -395,41 +299,38 @@ def _view(s: Session, rows: Sequence[tuple[MatchProposal, BankLine]]) -> list[di
         if receipt_ids
         else {}
     )
-    out = []
-    for p, ln in rows:
-        code, name = custs.get(p.customer_id, ("", "")) if p.customer_id else ("", "")
-        out.append(
-            {
-                "id": p.id,
-                "status": p.status,
-                "line": {
-                    "id": ln.id,
-                    "txn_id": ln.line_key,
-                    "bank_account": ln.bank_account,
-                    "date": ln.txn_date.isoformat(),
-                    "amount": format_minor(ln.amount_minor, ln.currency),
-                    "currency": ln.currency,
-                    "payer_name": ln.counterparty_name,
-                    "payer_account": ln.counterparty_account,
-                    "remark": ln.remark,
-                },
-                "customer": code,
-                "customer_name": name,
-                "confidence": f"{Decimal(p.confidence_bp) / 10000:.4f}",
-                "reasons": [{"code": c, "detail": d} for c, d in json.loads(p.reasons_json or "[]")],
-                "items": items.get(p.id, []),
-                "receipt": receipts.get(p.receipt_id, "") if p.receipt_id else "",
-                "note": p.note,
-                "decided_by": p.decided_by,
-                "decided_at": p.decided_at.isoformat() if p.decided_at else "",
-            }
+    return [
+        bq.proposal_view(
+            p,
+            ln,
+            outgoing=False,
+            party="customer",
+            code_name=custs.get(p.customer_id, ("", "")) if p.customer_id else ("", ""),
+            items=items.get(p.id, []),
+            booked={"receipt": receipts.get(p.receipt_id, "") if p.receipt_id else ""},
         )
-    return out
+        for p, ln in rows
+    ]
 
 
 class InvalidStatus(YecaiError):
     code = "receivables.invalid_status"
     template = "Unknown status {value}; expected one of {allowed}"
+
+
+QUEUE = bq.Queue(
+    section="receivables",
+    model=MatchProposal,
+    item_model=MatchProposalItem,
+    party_id="customer_id",
+    what="match proposal",
+    statuses=STATUSES,
+    invalid_threshold=InvalidThreshold,
+    invalid_status=InvalidStatus,
+    not_open=ProposalNotOpen,
+    view=_view,
+    decider=lambda uow, code: uow.company(code, Perm.VOUCHER_CREATE),
+)
 
 
 def list_proposals(
@@ -441,68 +342,11 @@ def list_proposals(
     offset: int = 0,
 ) -> dict[str, Any]:
     """The queue (default: what waits for a person), oldest line first, with the total count."""
-    if status and status not in STATUSES:
-        raise InvalidStatus(value=status, allowed=", ".join(STATUSES), field="status")
-    limit = max(1, min(int(limit), LIST_LIMIT_MAX))
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        s = uow.session
-        where = [MatchProposal.company_id == company.id]
-        if status:
-            where.append(MatchProposal.status == status)
-        total = s.execute(select(func.count()).select_from(MatchProposal).where(*where)).scalar_one()
-        rows = s.execute(
-            select(MatchProposal, BankLine)
-            .join(BankLine, BankLine.id == MatchProposal.bank_line_id)
-            .where(*where)
-            .order_by(BankLine.txn_date, BankLine.id)
-            .limit(limit)
-            .offset(max(0, int(offset)))
-        ).all()
-        counts = dict(
-            s.execute(
-                select(MatchProposal.status, func.count())
-                .where(MatchProposal.company_id == company.id)
-                .group_by(MatchProposal.status)
-            ).all()
-        )
-        return {
-            "total": int(total),
-            "counts": {st: int(counts.get(st, 0)) for st in STATUSES},
-            "threshold": str(threshold_of(company)),
-            "proposals": _view(s, [(p, ln) for p, ln in rows]),
-        }
+    return QUEUE.list_proposals(uow, company_code, status=status, limit=limit, offset=offset)
 
 
 def get_proposal(uow: UnitOfWork, company_code: str, proposal_id: int) -> dict[str, Any]:
-    with uow:
-        company = uow.company(company_code, Perm.COMPANY_VIEW)
-        row, line = _load(uow.session, company, proposal_id, lock=False)
-        return _view(uow.session, [(row, line)])[0]
-
-
-def _load(s: Session, company: Company, proposal_id: int, *, lock: bool) -> tuple[MatchProposal, BankLine]:
-    q = select(MatchProposal).where(MatchProposal.company_id == company.id, MatchProposal.id == proposal_id)
-    row = s.execute(q.with_for_update() if lock else q).scalar_one_or_none()
-    if row is None:
-        raise NotFound(what="match proposal", key=str(proposal_id), field="proposal")
-    line = s.get(BankLine, row.bank_line_id)
-    assert line is not None, "a proposal always has its bank line"
-    return row, line
-
-
-def _open_row(s: Session, company: Company, proposal_id: int) -> tuple[MatchProposal, BankLine]:
-    row, line = _load(s, company, proposal_id, lock=True)
-    if row.status != "proposed":
-        raise ProposalNotOpen(id=proposal_id, status=row.status, field="proposal")
-    return row, line
-
-
-def _decide(uow: UnitOfWork, row: MatchProposal, status: str, note: str) -> None:
-    row.status = status
-    row.note = (note or "").strip()[:NOTE_MAX]
-    row.decided_by = uow.actor.username
-    row.decided_at = utcnow()
+    return QUEUE.get_proposal(uow, company_code, proposal_id)
 
 
 def _remember(uow: UnitOfWork, company_code: str, line: BankLine, customer: str, *, correction: bool) -> None:
@@ -520,9 +364,9 @@ def _remember(uow: UnitOfWork, company_code: str, line: BankLine, customer: str,
 def confirm(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str = "") -> dict[str, Any]:
     """Apply a waiting proposal as proposed, and remember its payer as its customer."""
     with uow:
-        company = uow.company(company_code, Perm.VOUCHER_CREATE)
+        company = QUEUE.decider(uow, company_code)
         s = uow.session
-        row, line = _open_row(s, company, proposal_id)
+        row, line = QUEUE.open_row(s, company, proposal_id)
         if row.customer_id is None:
             raise ProposalEmpty(id=proposal_id, field="proposal")
         cust = s.get(Customer, row.customer_id)
@@ -538,7 +382,7 @@ def confirm(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str =
         if any(cid != cust.id for _it, cid in items):
             raise ProposalSeveralCustomers(id=proposal_id, field="proposal")
         _apply(uow, company, row, line, cust.code, [(it.invoice_id, it.amount_minor) for it, _c in items])
-        _decide(uow, row, "confirmed", note)
+        bq.decide(uow, row, "confirmed", note)
         _remember(uow, company_code, line, cust.code, correction=False)
         uow.audit(
             "receivables.match_confirm",
@@ -569,25 +413,29 @@ def correct(
     if len(items) > ITEMS_MAX:
         raise TooManyInvoices(limit=ITEMS_MAX, field="items")
     with uow:
-        company = uow.company(company_code, Perm.VOUCHER_CREATE)
+        company = QUEUE.decider(uow, company_code)
         s = uow.session
-        row, line = _open_row(s, company, proposal_id)
+        row, line = QUEUE.open_row(s, company, proposal_id)
         cust = md.customer_by_code(s, company.id, customer.strip())
         before = _view(s, [(row, line)])[0]
         chosen: list[tuple[int, int]] = []
         for n, (ref, amount) in enumerate(items, start=1):
             text = str(ref).strip()
-            q = select(SalesInvoice.id, SalesInvoice.customer_id).where(SalesInvoice.company_id == company.id)
-            q = q.where(SalesInvoice.id == int(text)) if text.isdigit() else q.where(SalesInvoice.no == text)
-            found = s.execute(q).one_or_none()
-            if found is None:
-                raise NotFound(what="sales invoice", key=text, field="invoice", row=n)
-            inv_id, owner = found
+            inv_id, owner = bq.find_document(
+                s,
+                company,
+                SalesInvoice,
+                SalesInvoice.customer_id,
+                text,
+                what="sales invoice",
+                field="invoice",
+                row=n,
+            )
             if owner != cust.id:
                 raise InvoiceOfAnotherCustomer(invoice=text, customer=cust.code, field="invoice", row=n)
             if any(inv_id == i for i, _a in chosen):
                 raise InvoiceListed(invoice=text, field="invoice", row=n)
-            chosen.append((int(inv_id), to_minor(amount)))
+            chosen.append((inv_id, to_minor(amount)))
         total = sum(a for _i, a in chosen)
         if total > line.amount_minor:
             raise CorrectionExceedsLine(
@@ -595,7 +443,7 @@ def correct(
                 amount=format_minor(line.amount_minor, line.currency),
                 field="items",
             )
-        s.execute(MatchProposalItem.__table__.delete().where(MatchProposalItem.proposal_id == row.id))
+        QUEUE.clear_items(s, row)
         for seq, (inv_id, amount_minor) in enumerate(chosen, start=1):
             s.add(
                 MatchProposalItem(
@@ -609,7 +457,7 @@ def correct(
         row.customer_id = cust.id
         s.flush()
         _apply(uow, company, row, line, cust.code, chosen)
-        _decide(uow, row, "corrected", note)
+        bq.decide(uow, row, "corrected", note)
         _remember(uow, company_code, line, cust.code, correction=True)
         after = _view(s, [(row, line)])[0]
         uow.audit(
@@ -627,18 +475,4 @@ def correct(
 def reject(uow: UnitOfWork, company_code: str, proposal_id: int, *, note: str = "") -> dict[str, Any]:
     """The line is not a customer's payment for these invoices (nor anything the queue should
     book): it leaves the queue and is not proposed again."""
-    with uow:
-        company = uow.company(company_code, Perm.VOUCHER_CREATE)
-        s = uow.session
-        row, line = _open_row(s, company, proposal_id)
-        _decide(uow, row, "rejected", note)
-        uow.audit(
-            "receivables.match_reject",
-            "ar_match_proposal",
-            row.id,
-            company_id=company.id,
-            after={"note": row.note},
-        )
-        view = _view(s, [(row, line)])[0]
-        uow.commit()
-        return view
+    return QUEUE.reject(uow, company_code, proposal_id, note=note)

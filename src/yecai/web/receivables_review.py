@@ -1,29 +1,19 @@
 """The cash-application review queue (核销复核): bank lines with the proposed customer, invoices,
-confidence and reasons; run the matching, confirm, correct or reject. Every change is one call of
-``receivables.review``."""
+confidence and reasons; run the matching, confirm, correct or reject. The page is written once in
+``yecai.web.bank_review``; every change is one call of ``receivables.review``."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Form
-from fastapi.responses import RedirectResponse, Response
+from fastapi import FastAPI
 
-from yecai.core.errors import YecaiError
 from yecai.core.i18n import N_
 from yecai.receivables import review
 from yecai.receivables.models_review import STATUSES
 from yecai.security.domain import Perm
-from yecai.web.context import Ctx, web_ctx
-from yecai.web.errors import error_message
+from yecai.web.bank_review import Side, review_router
 from yecai.web.pages import page
-
-router = APIRouter(include_in_schema=False)
-WebCtx = Annotated[Ctx, Depends(web_ctx)]
-ACTIVE = "ar_review"
-PAGE_SIZE = 50
-BASE = "/receivables/review"
 
 STATUS_LABELS = {
     "proposed": N_("Waiting for review"),
@@ -32,142 +22,55 @@ STATUS_LABELS = {
     "corrected": N_("Corrected"),
     "rejected": N_("Rejected"),
 }
-FLASHES = {
-    "confirm": N_("Confirmed: the receipt is booked and applied"),
-    "correct": N_("Corrected: the receipt is booked and applied"),
-    "reject": N_("Rejected: the line leaves the queue"),
-    "threshold": N_("Threshold saved"),
-}
 
 
-def _page(
-    ctx: Ctx,
-    status: str,
-    offset: int,
-    *,
-    flash: str = "",
-    error: YecaiError | None = None,
-    status_code: int = 200,
-    run: dict[str, int] | None = None,
-) -> Response:
-    status = status if status in (*STATUSES, "all") else "proposed"
-    got = review.list_proposals(
-        ctx.read(), ctx.code, status=None if status == "all" else status, limit=PAGE_SIZE, offset=offset
-    )
-    return page(
-        ctx,
-        "ar_review.html",
-        ACTIVE,
-        ctx._("Cash application review"),
-        status_code=status_code,
-        queue=got,
-        status=status,
-        offset=max(0, offset),
-        page_size=PAGE_SIZE,
-        statuses=STATUSES,
-        status_labels=STATUS_LABELS,
-        reason_texts=review.REASON_TEXTS,
-        flash=flash,
-        run=run,
-        error=error,
-        error_message=error_message(error, ctx.locale) if error else "",
-        can_decide=ctx.can(Perm.VOUCHER_CREATE),
-        can_manage=ctx.can(Perm.COMPANY_MANAGE),
+def _ran(_: Any, run: dict[str, int]) -> str:
+    return str(
+        _(
+            "{lines} lines: {auto} applied automatically, {proposed} waiting for review ({unmatched} without a customer), {refused} refused by the books",
+            lines=run["lines"],
+            auto=run["auto_applied"],
+            proposed=run["proposed"] + run["unmatched"],
+            unmatched=run["unmatched"],
+            refused=run["refused"],
+        )
     )
 
 
-def _back(status: str, offset: int, done: str) -> RedirectResponse:
-    query = urlencode({"status": status, "offset": offset, "done": done})
-    return RedirectResponse(f"{BASE}?{query}", status_code=303)
-
-
-@router.get(BASE)
-def review_page(ctx: WebCtx, status: str = "proposed", offset: int = 0, done: str = "") -> Response:
-    flash = ctx._(FLASHES[done]) if done in FLASHES else ""
-    return _page(ctx, status, offset, flash=flash)
-
-
-@router.post(BASE + "/run")
-def review_run(ctx: WebCtx) -> Response:
-    try:
-        counts = review.run(ctx.uow(), ctx.code)
-    except YecaiError as exc:
-        return _page(ctx, "proposed", 0, error=exc, status_code=exc.http_status)
-    return _page(ctx, "proposed", 0, run=counts)
-
-
-def _decide(ctx: Ctx, status: str, offset: int, done: str, fn: Any) -> Response:
-    try:
-        fn()
-    except YecaiError as exc:
-        return _page(ctx, status, offset, error=exc, status_code=exc.http_status)
-    return _back(status, offset, done)
-
-
-@router.post(BASE + "/{proposal_id}/confirm")
-def review_confirm(
-    ctx: WebCtx,
-    proposal_id: int,
-    note: Annotated[str, Form()] = "",
-    status: Annotated[str, Form()] = "proposed",
-    offset: Annotated[int, Form()] = 0,
-) -> Response:
-    return _decide(
-        ctx, status, offset, "confirm", lambda: review.confirm(ctx.uow(), ctx.code, proposal_id, note=note)
-    )
-
-
-@router.post(BASE + "/{proposal_id}/reject")
-def review_reject(
-    ctx: WebCtx,
-    proposal_id: int,
-    note: Annotated[str, Form()] = "",
-    status: Annotated[str, Form()] = "proposed",
-    offset: Annotated[int, Form()] = 0,
-) -> Response:
-    return _decide(
-        ctx, status, offset, "reject", lambda: review.reject(ctx.uow(), ctx.code, proposal_id, note=note)
-    )
-
-
-def _parse_items(text: str) -> list[tuple[str, str]]:
-    """``INV-1=100.00`` per line (or separated by commas / semicolons); a bare number takes the
-    whole amount as empty, which the service refuses with the field named."""
-    out = []
-    for part in text.replace(";", "\n").replace(",", "\n").replace("，", "\n").splitlines():
-        part = part.strip()
-        if part:
-            no, _sep, amount = part.partition("=")
-            out.append((no.strip(), amount.strip()))
-    return out
-
-
-@router.post(BASE + "/{proposal_id}/correct")
-def review_correct(
-    ctx: WebCtx,
-    proposal_id: int,
-    customer: Annotated[str, Form()] = "",
-    items: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-    status: Annotated[str, Form()] = "proposed",
-    offset: Annotated[int, Form()] = 0,
-) -> Response:
-    return _decide(
-        ctx,
-        status,
-        offset,
-        "correct",
-        lambda: review.correct(
-            ctx.uow(), ctx.code, proposal_id, customer=customer, items=_parse_items(items), note=note
+SIDE = Side(
+    service=review,
+    base="/receivables/review",
+    template="ar_review.html",
+    active="ar_review",
+    statuses=STATUSES,
+    status_labels=STATUS_LABELS,
+    flashes={
+        "confirm": N_("Confirmed: the receipt is booked and applied"),
+        "correct": N_("Corrected: the receipt is booked and applied"),
+    },
+    texts={
+        "title": N_("Cash application review"),
+        "intro": N_(
+            "Bank lines of the imported statements are matched with the open invoices. At or above the threshold a receipt is booked and applied automatically; the rest waits here. What you confirm or correct is remembered for the next run."
         ),
-    )
-
-
-@router.post(BASE + "/threshold")
-def review_threshold(ctx: WebCtx, threshold: Annotated[str, Form()] = "") -> Response:
-    return _decide(
-        ctx, "proposed", 0, "threshold", lambda: review.set_threshold(ctx.uow(), ctx.code, threshold)
-    )
+        "run": N_("Match the bank lines"),
+        "amount": N_("Amount"),
+        "who": N_("Payer"),
+        "party": N_("Customer"),
+        "docs": N_("Invoices"),
+        "party_code": N_("Customer code"),
+        "items": N_("Invoices and amounts, one per line: INV-NO=AMOUNT (none: an advance)"),
+    },
+    who="payer",
+    party="customer",
+    doc="invoice",
+    confirm_needs_items=False,  # no invoices: the receipt is the customer's advance
+    section_tabs=False,
+    page=page,
+    ran=_ran,
+    can_decide=lambda ctx: ctx.can(Perm.VOUCHER_CREATE),
+)
+router = review_router(SIDE)
 
 
 def register(app: FastAPI) -> None:
