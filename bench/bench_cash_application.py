@@ -1,10 +1,10 @@
 """Cash application benchmark: hit rate, auto-application precision and coverage, time.
 
-    .venv/bin/python bench/bench_cash_application.py [--receipts 100000] [--items 100000] [--seed 7]
+    .venv/bin/python bench/bench_cash_application.py [--receipts 100000] [--items 100000] [--seed 7] [--workers N]
 
 Generates the evaluation set (bench/gen_cash_application.py; not timed, reused per size and
 seed), runs the matching engine in-process on all receipts (timed: building the indexes and
-matching), then the batch CLI end to end (`yecai receivables match`, timed: reading the CSVs,
+matching, with as many forked workers as the CLI uses unless --workers says otherwise), then the batch CLI end to end (`yecai receivables match`, timed: reading the CSVs,
 matching, writing matches.csv) and checks the CLI wrote the same applications. Prints the
 figures and writes bench/out/cash_application.json.
 
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_cash_application import generate, write
 from yecai.core.money import to_minor
+from yecai.receivables.domain.forked import cores
 from yecai.receivables.domain.matching import (
     BankReceipt,
     Memory,
@@ -93,6 +94,9 @@ def main() -> None:
     ap.add_argument("--regenerate", action="store_true")
     ap.add_argument("--skip-cli", action="store_true")
     ap.add_argument("--misses", type=int, default=0, help="print this many misses per scenario")
+    ap.add_argument(
+        "--workers", type=int, default=None, help="engine processes (default: as `receivables match`)"
+    )
     args = ap.parse_args()
 
     work = args.workdir / f"r{args.receipts}_i{args.items}_s{args.seed}"
@@ -106,9 +110,15 @@ def main() -> None:
         truth[row["txn_id"]][row["item_id"]] = to_minor(row["applied_amount"])
     scen = {r["txn_id"]: r for r in read(work / "scenarios.csv")}
 
+    from yecai.receivables.service import BATCH_WORKERS_MAX
+
+    workers = args.workers if args.workers is not None else min(BATCH_WORKERS_MAX, cores())
+    kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0, c0 = time.perf_counter(), time.process_time()
-    proposals = match(receipts, items, memory, Settings(threshold=args.threshold))
+    proposals = match(receipts, items, memory, Settings(threshold=args.threshold, workers=workers))
     engine_s, engine_cpu_s = time.perf_counter() - t0, time.process_time() - c0
+    kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    engine_children_cpu_s = (kids1.ru_utime - kids0.ru_utime) + (kids1.ru_stime - kids0.ru_stime)
     load_avg = os.getloadavg()[0]
 
     hits = auto = auto_right = 0
@@ -171,6 +181,7 @@ def main() -> None:
             "rows": len(rows),
             "same_as_engine": same,
             "stderr_tail": proc.stderr[-500:],
+            "load_average_1min": round(os.getloadavg()[0], 2),
         }
 
     result = {
@@ -185,10 +196,15 @@ def main() -> None:
         "auto_wrong": auto - auto_right,
         "engine_seconds": round(engine_s, 2),
         "engine_cpu_seconds": round(engine_cpu_s, 2),
+        "engine_workers": workers,
+        "engine_children_cpu_seconds": round(engine_children_cpu_s, 2),
         "load_average_1min": round(load_avg, 2),
         "cli": cli,
         "targets": {"hit_rate": HIT_TARGET, "auto_precision": PRECISION_TARGET, "seconds": SECONDS_TARGET},
-        "met": hit_rate >= HIT_TARGET and precision >= PRECISION_TARGET and engine_s < SECONDS_TARGET,
+        # The time target is the command end to end (the engine's when the CLI is skipped).
+        "met": hit_rate >= HIT_TARGET
+        and precision >= PRECISION_TARGET
+        and (engine_s if cli.get("skipped") else float(str(cli["seconds"]))) < SECONDS_TARGET,
         "breakdown": {k: dict(v) for k, v in sorted(by.items())},
     }
     args.results.parent.mkdir(parents=True, exist_ok=True)
@@ -201,12 +217,13 @@ def main() -> None:
     )
     print(f"  auto coverage   {coverage:.2%}")
     print(
-        f"  engine time     {engine_s:.2f} s wall, {engine_cpu_s:.2f} s CPU  (target < {SECONDS_TARGET:.0f} s;"
-        f" load average {load_avg:.1f} on {os.cpu_count()} cores)"
+        f"  engine time     {engine_s:.2f} s wall, {engine_cpu_s:.2f} s CPU + {engine_children_cpu_s:.2f} s CPU in"
+        f" {workers - 1} forked worker(s)  (load average {load_avg:.1f} on {os.cpu_count()} cores)"
     )
     if not cli.get("skipped"):
         print(
-            f"  CLI end to end  {cli['seconds']} s wall, {cli['cpu_seconds']} s CPU, exit {cli['exit']},"
+            f"  CLI end to end  {cli['seconds']} s wall (target < {SECONDS_TARGET:.0f} s), {cli['cpu_seconds']} s CPU"
+            f" (workers included), exit {cli['exit']},"
             f" same as engine: {cli['same_as_engine']}"
         )
     print(f"{'':24}{'n':>7} {'hit':>7} {'auto':>7} {'wrong':>6}")

@@ -87,6 +87,7 @@ app.add_typer(ledger_app, name="ledger")
 _LEAN_COMMANDS = {
     ("voucher", "import"): "yecai.ledger.cli_import",
     ("report", "trial-balance"): "yecai.ledger.cli_reports",
+    ("receivables", "match"): "yecai.receivables.cli_match",
 }
 
 

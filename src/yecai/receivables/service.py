@@ -21,6 +21,7 @@ from yecai.ledger.importer import decode_text, read_text_table
 from yecai.ledger.models import Company
 from yecai.masterdata import service as md
 from yecai.masterdata.models import Customer
+from yecai.receivables.domain.forked import cores
 from yecai.receivables.domain.matching import (
     BankReceipt,
     Memory,
@@ -53,6 +54,7 @@ OPEN_ITEM_COLUMNS = (
 MATCH_COLUMNS = ("txn_id", "item_id", "applied_amount", "confidence", "auto")
 ROWS_MAX = 2_000_000  # a bank file or open items list larger than this is refused, not half-read
 ERRORS_MAX = 200
+BATCH_WORKERS_MAX = 4  # processes for `receivables match` (beyond this they mostly repeat work)
 
 
 class InvalidDate(YecaiError):
@@ -507,7 +509,10 @@ def _match_files(
         if mem is not None:
             accounts += [(k, c) for k, codes in mem.accounts.items() for c in codes]
             names += [(k, c) for k, codes in mem.names.items() for c in codes]
-    return match(receipts, items, Memory.of(accounts, names), Settings(threshold=threshold), progress)
+    # A batch from the command line may use the machine's cores for the first look at every
+    # receipt (forked workers; the proposals are the same for any number of them).
+    settings = Settings(threshold=threshold, workers=min(BATCH_WORKERS_MAX, cores()))
+    return match(receipts, items, Memory.of(accounts, names), settings, progress)
 
 
 def match_rows(proposals: Sequence[Proposal]) -> list[dict[str, str]]:

@@ -20,6 +20,10 @@ receipts can pay one invoice and no item is paid twice. Candidates come from ind
 reference key, by customer, by amount); nothing compares every receipt with every item.
 
 Money is integer minor units (分) throughout; ``Application.applied_amount`` is the Decimal.
+
+With ``Settings.workers`` > 1 (the batch command), the first look at every receipt, which
+depends on nothing applied yet, is shared with forked worker processes (``forked``); everything
+after it runs here, in the same order, so the proposals are the same for any number of workers.
 """
 
 from __future__ import annotations
@@ -28,14 +32,16 @@ import bisect
 import datetime as dt
 import gc
 import heapq
+import marshal
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from itertools import combinations
 
 from yecai.core.money import from_minor
+from yecai.receivables.domain import forked
 from yecai.receivables.domain.names import NameIndex, name_key
 from yecai.receivables.domain.refs import doc_keys, is_advance, is_near, near_numbers, remark_keys
 
@@ -115,6 +121,9 @@ class Settings:
     tranche_window_days: int = 31  # receipts that together pay one invoice (分期) arrive this close
     tranche_window_receipts: int = 6
     round_up_minor: int = 100_000  # a payer who rounds an invoice up pays a multiple of ¥1,000
+    # Processes for the first look at every receipt (forked; see ``Matcher._first_look``). The
+    # result is the same for any number; 1 keeps everything in this process.
+    workers: int = 1
 
     @cached_property
     def _ratio(self) -> tuple[int, int]:
@@ -172,6 +181,8 @@ class Proposal:
 
 
 _AMOUNT_EXACT = Reason("amount_exact")
+_BAND_MAX = 4  # the band of a fitting reference (``Matcher._band``)
+FORK_RECEIPTS_MIN = 5_000  # per worker: below this a forked first look costs more than it saves
 # Confidence added when the payer is the referenced invoice's customer: a bare number (weak) that
 # the payer and the exact amount confirm is as good as a reference in full (bench: 99.98% right).
 _AGREE_BONUS = {True: 0.025, False: 0.06}
@@ -191,6 +202,9 @@ class _Plan:
     reasons: list[Reason]
     customer: str | None
     fits_reference: bool = False  # a reference whose items fit the amount: applied first
+    # From the payer and the amount (tranches, the customer's items, the amount alone), which
+    # ``_propose`` tries only after the references found nothing.
+    from_payer: bool = False
 
 
 @dataclass
@@ -227,6 +241,12 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            # Everything allocated meanwhile is still counted as young: the first allocation
+            # after ``enable`` would start a pass over all of it (a second at 100,000 receipts).
+            # Freezing and unfreezing moves it to the oldest generation in O(1), so that pass
+            # is left to the next full collection, if the objects still live by then.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -242,16 +262,42 @@ class Matcher:
         self.by_amount: dict[tuple[str, int], list[int]] = {}
         self.by_customer_amount: dict[tuple[str, str, int], list[int]] = {}
         names: dict[str, str] = {}
+        # (Locals and get-then-append: no empty list made and dropped per key and item.)
+        by_key, by_weak, by_customer = self.by_key, self.by_weak, self.by_customer
+        by_amount, by_customer_amount = self.by_amount, self.by_customer_amount
         for i, it in enumerate(self.items):
             keys = doc_keys(it.doc_no)
             for k in keys.strong:
-                self.by_key.setdefault(k, []).append(i)
+                got = by_key.get(k)
+                if got is None:
+                    by_key[k] = [i]
+                else:
+                    got.append(i)
             for k in keys.weak:
-                self.by_weak.setdefault(k, []).append(i)
-            self.by_customer.setdefault(it.customer_code, []).append(i)
-            self.by_amount.setdefault((it.currency, it.open_minor), []).append(i)
-            self.by_customer_amount.setdefault((it.customer_code, it.currency, it.open_minor), []).append(i)
-            names.setdefault(it.customer_code, it.customer_name)
+                got = by_weak.get(k)
+                if got is None:
+                    by_weak[k] = [i]
+                else:
+                    got.append(i)
+            code = it.customer_code
+            got = by_customer.get(code)
+            if got is None:
+                by_customer[code] = [i]
+                names[code] = it.customer_name
+            else:
+                got.append(i)
+            amount_key = (it.currency, it.open_minor)
+            got = by_amount.get(amount_key)
+            if got is None:
+                by_amount[amount_key] = [i]
+            else:
+                got.append(i)
+            customer_amount_key = (code, it.currency, it.open_minor)
+            got = by_customer_amount.get(customer_amount_key)
+            if got is None:
+                by_customer_amount[customer_amount_key] = [i]
+            else:
+                got.append(i)
         ages = [(it.date, it.item_id, i) for i, it in enumerate(self.items)]
         ages.sort()
         self.rank = [0] * len(self.items)
@@ -278,10 +324,12 @@ class Matcher:
         self.tentative: set[int] = set()  # items changed by a proposal that waits for review
         self.names = NameIndex(names.items())
         self._payers_cache: dict[tuple[str, str], dict[str, tuple[float, Reason]]] = {}
+        self._sure_cache: dict[tuple[str, str], str | None] = {}  # follows _payers_cache
         # Payer accounts nobody confirmed, seen in this batch paying an item they named exactly.
-        self._seen_accounts: dict[str, frozenset[str]] = {}
+        self._seen_accounts: dict[str, frozenset[str]] = {}  # (filled by ``_look``)
         self._plans: dict[int, tuple[_Plan | None, tuple[tuple[int, int], ...]]] = {}
         self._pairs_cache: dict[tuple[int, ...], dict[int, Sequence[tuple[int, int]]]] = {}
+        self._sorted_sums: dict[tuple[int, ...], list[int]] = {}  # the keys of _pairs_cache's, sorted
         # Receipts that together pay one item (分期, tranches): receipt → its tranche group.
         self._tranche_of: dict[int, _Tranches] = {}
 
@@ -303,16 +351,20 @@ class Matcher:
         # a surer receipt pays, and a wrong guess cannot mislead a surer one. A proposal is
         # recomputed only when an item it applies changed.
         ordered = [receipts[k] for k in order]
-        self._learn_accounts(ordered)
+        self._first_look(ordered)
         self._find_tranches(ordered)
-        heap = [(-self._band(self._propose_cached(receipts[k])), pos, k) for pos, k in enumerate(order)]
+        # The queue holds one int per receipt, (BAND_MAX - band) * n + its date position: the
+        # same order as (-band, position) pairs, compared without tuples.
+        top = _BAND_MAX
+        heap = [(top - self._band(self._propose_cached(r))) * n + pos for pos, r in enumerate(ordered)]
         heapq.heapify(heap)
         while heap:
-            neg_band, pos, k = heapq.heappop(heap)
+            was, pos = divmod(heapq.heappop(heap), n)
+            k = order[pos]
             plan = self._propose_cached(receipts[k])
             band = self._band(plan)
-            if band < -neg_band:
-                heapq.heappush(heap, (-band, pos, k))  # less sure than it was: wait its turn
+            if top - band > was:
+                heapq.heappush(heap, (top - band) * n + pos)  # less sure than it was: wait its turn
                 continue
             out[k] = self._commit(receipts[k], plan)
             done += 1
@@ -322,27 +374,126 @@ class Matcher:
             progress(n, n)
         return [p for p in out if p is not None]
 
-    def _learn_accounts(self, receipts: Sequence[BankReceipt]) -> None:
-        """An account nobody confirmed that pays, in this batch, items it names in full and for
-        their exact amount (or short by a fee) pays for that customer: its other receipts
-        without a reference are then that customer's too — for review, never automatically."""
+    def _first_look(self, receipts: Sequence[BankReceipt]) -> None:
+        """Propose every receipt against the open items as given and learn the payer accounts
+        (``_look``), split over ``workers`` processes. Before anything is applied a proposal
+        depends only on the receipt, the untouched indexes and what its own account taught, so
+        each process looks at its share and the children send theirs back (with who the payers
+        are and the accounts learned); the sequential resolution that follows is unchanged. A
+        share that does not come back is looked at here."""
+        everything = list(range(len(receipts)))
+        workers = min(self.s.workers, len(receipts) // FORK_RECEIPTS_MIN)
+        if workers < 2 or not forked.can_fork():
+            self._look(receipts, everything)
+            return
+        # An account nobody confirmed goes with all its receipts (what it is learned to pay is
+        # then the same in every process). Otherwise by customer where a confirmed account says
+        # which, else by payer name: what one process works out about a customer (its open
+        # items, their pair sums) or a name is worked out once, not in each process.
+        by_key: dict[str, list[int]] = {}
+        accounts = self.memory.accounts
+        for pos, r in enumerate(receipts):
+            acct = account_key(r.payer_account) if r.payer_account else ""
+            codes = accounts.get(acct) if acct else None
+            by_key.setdefault(min(codes) if codes else acct or r.payer_name, []).append(pos)
+        # Largest groups first, each to the share with the fewest receipts so far (a few
+        # customers pay thousands of times). This process starts with a handicap: it also takes
+        # in the children's answers.
+        shares: list[list[int]] = [[] for _ in range(workers)]
+        sizes = [len(receipts) // 30] + [0] * (workers - 1)
+        for _key, group in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            k = sizes.index(min(sizes))
+            shares[k] += group
+            sizes[k] += len(group)
+        answers = forked.in_children(
+            [partial(self._export_look, receipts, share) for share in shares[1:]],
+            partial(self._look, receipts, shares[0]),
+        )
+        for share, data in zip(shares[1:], answers, strict=True):
+            if data:
+                self._import_look(receipts, data)
+            else:
+                self._look(receipts, share)
+
+    def _look(self, receipts: Sequence[BankReceipt], positions: Sequence[int]) -> None:
+        """Propose the receipts at ``positions``; then learn their accounts: an account nobody
+        confirmed that pays, in this batch, items it names in full and for their exact amount
+        (or short by a fee) pays for that customer, so its other receipts without a reference
+        are proposed again as that customer's — for review, never automatically."""
         seen: dict[str, set[str]] = {}
-        for r in receipts:
-            plan = self._propose_cached(r)  # the first look, kept for most receipts
+        confirmed = self.memory.accounts
+        for pos in positions:
+            r = receipts[pos]
+            plan = self._propose_cached(r)
             if plan is None or not plan.fits_reference or plan.reasons[0].code != "reference_match":
                 continue
             acct = account_key(r.payer_account)
-            if acct and acct not in self.memory.accounts:
+            if acct and acct not in confirmed:
                 seen.setdefault(acct, set()).update(self.items[i].customer_code for i, _a, _w in plan.apps)
         if not seen:
             return
-        self._seen_accounts = {k: frozenset(v) for k, v in seen.items()}
-        for r in receipts:
+        self._seen_accounts.update({k: frozenset(v) for k, v in seen.items()})
+        again = []
+        for pos in positions:
+            r = receipts[pos]
             if r.payer_account and account_key(r.payer_account) in seen:
                 self._payers_cache.pop((r.payer_account, r.payer_name), None)
+                self._sure_cache.pop((r.payer_account, r.payer_name), None)
                 got = self._plans.get(id(r))
                 if got is not None and not (got[0] is not None and got[0].fits_reference):
                     del self._plans[id(r)]
+                    again.append(r)
+        for r in again:
+            self._propose_cached(r)
+
+    def _export_look(self, receipts: Sequence[BankReceipt], share: list[int]) -> bytes:
+        """(In a child.) ``_look`` at the share; its proposals, payers and learned accounts as
+        builtins, marshalled."""
+        self._look(receipts, share)
+        plans = []
+        payers: dict[tuple[str, str], dict[str, tuple[float, str, str]]] = {}
+        for pos in share:
+            r = receipts[pos]
+            got = self._plans.get(id(r))
+            p = got[0] if got is not None else self._propose_cached(r)
+            plans.append(
+                (
+                    pos,
+                    None
+                    if p is None
+                    else (
+                        p.apps,
+                        p.confidence,
+                        [(x.code, x.detail) for x in p.reasons],
+                        p.customer,
+                        p.fits_reference,
+                        p.from_payer,
+                    ),
+                )
+            )
+            key = (r.payer_account, r.payer_name)
+            if key not in payers:
+                cached = self._payers_cache.get(key)
+                if cached is not None:
+                    payers[key] = {c: (score, why.code, why.detail) for c, (score, why) in cached.items()}
+        seen = {k: sorted(v) for k, v in self._seen_accounts.items()}
+        return marshal.dumps((plans, payers, seen))
+
+    def _import_look(self, receipts: Sequence[BankReceipt], data: bytes) -> None:
+        plans, payers, seen = marshal.loads(data)
+        open_ = self.open
+        for pos, enc in plans:
+            if enc is None:
+                self._plans[id(receipts[pos])] = (None, ())
+                continue
+            apps, confidence, reasons, customer, fits, from_payer = enc
+            plan = _Plan(apps, confidence, [Reason(c, d) for c, d in reasons], customer, fits, from_payer)
+            self._plans[id(receipts[pos])] = (plan, tuple((i, open_[i]) for i, _a, _w in apps))
+        for key, got in payers.items():
+            self._payers_cache.setdefault(
+                key, {c: (score, Reason(rc, rd)) for c, (score, rc, rd) in got.items()}
+            )
+        self._seen_accounts.update({k: frozenset(v) for k, v in seen.items()})
 
     def _find_tranches(self, receipts: Sequence[BankReceipt]) -> None:
         """Several receipts from one payer, none of which pays anything by itself, that add up
@@ -354,17 +505,18 @@ class Matcher:
             if plan is not None:
                 if plan.fits_reference or (plan.customer is not None and not plan.apps):
                     continue  # its reference fits, or an advance, a refund
-                codes = {x.code for x in plan.reasons}
-                if "amount_exact" in codes and r.amount_minor % 10000:
+                if r.amount_minor % 10000 and any(x.code == "amount_exact" for x in plan.reasons):
                     continue  # (a round sum equal to a round invoice may still be a tranche)
             code = self._sure_payer(r)
             if code is not None:
                 by_payer.setdefault((code, r.currency), []).append(r)
         window = dt.timedelta(days=self.s.tranche_window_days)
         w = self.s.tranche_window_receipts
+        by_customer_amount = self.by_customer_amount
         for (code, currency), rs in by_payer.items():
             if len(rs) < 2:
                 continue
+            amounts = [m.amount_minor for m in rs]
             taken: set[int] = set()
             for a in range(len(rs)):
                 if a in taken:
@@ -375,20 +527,43 @@ class Matcher:
                     if b not in taken and rs[b].date - rs[a].date <= window
                 ]
                 for combo in [(b,) for b in near] + list(combinations(near, 2)):
+                    total = amounts[a] + sum(amounts[b] for b in combo)
+                    if (code, currency, total) not in by_customer_amount:
+                        continue  # (the common case, without a call)
                     members = [rs[a]] + [rs[b] for b in combo]
-                    total = sum(m.amount_minor for m in members)
                     idxs = self._exact_amount(code, currency, total)
                     if idxs:
                         group = _Tranches(idxs[0], [id(m) for m in members], total)
                         for m in members:
                             self._tranche_of[id(m)] = group
-                            self._plans.pop(id(m), None)
+                            self._propose_tranche(m)
                         taken.update((a, *combo))
                         break
 
+    def _propose_tranche(self, r: BankReceipt) -> None:
+        """The proposal of a receipt that just became a tranche, as ``_propose`` would make it
+        now (nothing is applied yet): a reference or an advance still comes first, else the
+        tranche replaces what the payer and the amount said — without reading the remark again."""
+        got = self._plans.get(id(r))
+        if got is None or (got[0] is not None and not got[0].from_payer):
+            return  # from a reference or the remark: unchanged (or not made yet: made in full)
+        plan = self._by_tranches(r, self._payers(r))
+        if plan is None:  # pragma: no cover - the item is open for the tranches' total
+            self._plans.pop(id(r), None)
+            return
+        plan.from_payer = True
+        self._plans[id(r)] = (plan, tuple((i, self.open[i]) for i, _a, _w in plan.apps))
+
     def _sure_payer(self, r: BankReceipt) -> str | None:
         """The customer who paid, when one is clearly likelier than any other."""
-        payers = self._payers(r)
+        key = (r.payer_account, r.payer_name)
+        if key in self._sure_cache:
+            return self._sure_cache[key]
+        code = self._sure_cache[key] = self._sure_payer_of(self._payers(r))
+        return code
+
+    @staticmethod
+    def _sure_payer_of(payers: dict[str, tuple[float, Reason]]) -> str | None:
         ranked = sorted((v[0] for v in payers.values()), reverse=True)
         if not ranked or ranked[0] < 0.85 or (len(ranked) > 1 and ranked[1] >= ranked[0] - 0.05):
             return None
@@ -411,7 +586,7 @@ class Matcher:
         if plan is None or not plan.apps:
             return 0
         if plan.fits_reference:
-            return 4
+            return _BAND_MAX
         c = plan.confidence
         return 3 if c >= self.s.threshold else 2 if c >= 0.85 else 1 if c >= 0.7 else 0
 
@@ -496,7 +671,10 @@ class Matcher:
         if is_advance(r.remark):
             top = max(payers.items(), key=lambda kv: kv[1][0])[0] if payers else None
             return _Plan([], 0.0, [Reason("advance_or_refund", r.remark[:40])], top)
-        return self._by_tranches(r, payers) or self._by_customer(r, payers) or self._by_amount_only(r)
+        plan = self._by_tranches(r, payers) or self._by_customer(r, payers) or self._by_amount_only(r)
+        if plan is not None:
+            plan.from_payer = True
+        return plan
 
     # --- who paid ---------------------------------------------------------------------------
 
@@ -548,12 +726,16 @@ class Matcher:
     # --- evidence 1: a reference ------------------------------------------------------------
 
     def _ref_items(self, r: BankReceipt, keys: Sequence[str], index: Mapping[str, list[int]]) -> list[int]:
-        seen: dict[int, None] = {}
+        """Open items in the receipt's currency under any of ``keys``, first seen first."""
+        out: list[int] = []
+        open_, items, currency = self.open, self.items, r.currency
         for k in keys:
-            for i in index.get(k, ()):
-                if self.open[i] > 0 and self.items[i].currency == r.currency:
-                    seen.setdefault(i, None)
-        return list(seen)
+            got = index.get(k)
+            if got:
+                for i in got:  # (a handful: a key names one invoice, a bare number a few)
+                    if open_[i] > 0 and items[i].currency == currency and i not in out:
+                        out.append(i)
+        return out
 
     def _by_reference(
         self, r: BankReceipt, payers: dict[str, tuple[float, Reason]], *, fitting_only: bool
@@ -771,16 +953,28 @@ class Matcher:
     def _customer_open_scan(self, code: str, currency: str, limit: int) -> list[int]:
         out: list[int] = []
         idxs = self.by_customer.get(code, [])
+        open_ = self.open
         first = self._first.get(code, 0)
-        while first < len(idxs) and self.open[idxs[first]] <= 0:
+        while first < len(idxs) and open_[idxs[first]] <= 0:
             first += 1
         self._first[code] = first
+        closed = 0
+        stop = len(idxs)
         for k in range(first, len(idxs)):
             i = idxs[k]
-            if self.open[i] > 0 and self.items[i].currency == currency:
-                out.append(i)
-                if len(out) >= limit:
-                    break
+            if open_[i] > 0:
+                if self.items[i].currency == currency:
+                    out.append(i)
+                    if len(out) >= limit:
+                        stop = k + 1
+                        break
+            else:
+                closed += 1
+        if closed > 64:
+            # Settled items among the oldest open ones of a customer who pays thousands of
+            # invoices: drop them (nothing reopens), so the next look does not step over them.
+            self.by_customer[code] = [i for i in idxs[first:stop] if open_[i] > 0] + idxs[stop:]
+            self._first[code] = 0
         return out
 
     def _exact(self, r: BankReceipt, code: str) -> list[int]:
@@ -964,7 +1158,10 @@ class Matcher:
                             if c != a and c != b and d != a and d != b:
                                 found.add(tuple(sorted((a, b, c, d))))
         else:  # pairs and triples only: four items short by a fee fit by chance too often
-            distinct = sorted(by_sum)
+            key = tuple(vals)
+            distinct = self._sorted_sums.get(key)
+            if distinct is None:
+                distinct = self._sorted_sums[key] = sorted(by_sum)
             bl, br = bisect.bisect_left, bisect.bisect_right
             for t in distinct[bl(distinct, lo) : br(distinct, hi)]:
                 if fits(t):
@@ -1002,6 +1199,7 @@ class Matcher:
                 by_sum = dict(multi)
             if len(self._pairs_cache) > 20_000:
                 self._pairs_cache.clear()
+                self._sorted_sums.clear()
             self._pairs_cache[key] = by_sum
         return by_sum
 

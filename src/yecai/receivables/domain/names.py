@@ -70,6 +70,20 @@ ENGLISH_LEGAL = frozenset(
     "co co. company corp corporation inc incorporated ltd limited llc plc gmbh ag sa bv nv pte pty kg "
     "srl spa oy ab as the and".split()
 )
+
+
+def _by_end(words: Iterable[str], end: int) -> dict[str, tuple[str, ...]]:
+    """``words`` grouped by their first (end 0) or last (end -1) character, in their order: a
+    name can only start or end with the words of its own first or last character."""
+    out: dict[str, list[str]] = {}
+    for w in words:
+        out.setdefault(w[end], []).append(w)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_REGIONS_BY_FIRST = _by_end(REGIONS, 0)
+_SUFFIXES_BY_LAST = _by_end(LEGAL_SUFFIXES, -1)
+_INDUSTRY_BY_LAST = _by_end(INDUSTRY_WORDS, -1)
 _PAREN = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
 _NON_WORD = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
 _LATIN = re.compile(r"[a-z]")
@@ -89,7 +103,7 @@ def _strip_regions(s: str) -> str:
     changed = True
     while changed and len(s) > 2:
         changed = False
-        for region in REGIONS:
+        for region in _REGIONS_BY_FIRST.get(s[0], ()):
             if s.startswith(region) and len(s) > len(region) + 1:
                 s = s[len(region) :]
                 for suffix in REGION_SUFFIXES:
@@ -103,9 +117,9 @@ def _strip_regions(s: str) -> str:
 
 def _strip_suffixes(s: str) -> str:
     changed = True
-    while changed:
+    while changed and s:
         changed = False
-        for suffix in LEGAL_SUFFIXES:
+        for suffix in _SUFFIXES_BY_LAST.get(s[-1], ()):
             if s.endswith(suffix) and len(s) > len(suffix) + 1:
                 s = s[: -len(suffix)]
                 changed = True
@@ -132,9 +146,9 @@ def brand(core: str) -> str:
     """华东商贸 → 华东; 远航电子科技 → 远航 (industry words removed from the end)."""
     s = core
     changed = True
-    while changed:
+    while changed and s:
         changed = False
-        for word in INDUSTRY_WORDS:
+        for word in _INDUSTRY_BY_LAST.get(s[-1], ()):
             if s.endswith(word) and len(s) > len(word) + 1:
                 s = s[: -len(word)]
                 changed = True

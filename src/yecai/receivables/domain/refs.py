@@ -29,7 +29,9 @@ _UNIT_AFTER = re.compile(r"\s*(?:月|日|年|元|块|万|个|件|台|天|期|%|�
 ADVANCE_WORDS = ("预付", "预收", "定金", "订金", "保证金", "押金", "退款", "利息", "结息", "返还")
 
 
-@dataclass(frozen=True, slots=True)
+# Immutable by contract, not ``frozen``: a frozen dataclass's __init__ sets each field through
+# object.__setattr__, and a Keys is made for every open item and every remark (see matching.py).
+@dataclass(slots=True, unsafe_hash=True)
 class Keys:
     strong: tuple[str, ...]
     weak: tuple[str, ...]
