@@ -1,8 +1,15 @@
-"""Quality bars on the demo company: every page under 300 ms and a bounded number of queries
-(the count does not grow with the rows shown: no N+1)."""
+"""Quality bars on the demo company: every page answers with a bounded number of queries (the
+count does not grow with the rows shown: no N+1).
+
+Each page's median time is measured on the way and recorded (printed with ``-s``, and written to
+the JSON file named by ``YECAI_PAGE_TIMINGS`` when set), but never asserted: a shared machine's
+load decides wall time. bench/bench_pages.py runs this walk and reports the times against the
+300 ms goal."""
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +36,6 @@ from .docs_fixture import DocsCompany
 from .ops_fixture import OpsCompany
 
 pytestmark = pytest.mark.xdist_group("web")
-PAGE_MS_MAX = 300
 QUERIES_MAX = 60
 DOC_QUERIES_MAX = 40  # a document page: the service read, names, audit log
 # A delivery's or a bill's preview runs the real posting (stock pools, moves) and rolls it back:
@@ -38,6 +44,20 @@ PREVIEW_QUERIES_MAX = 80
 # The dashboard draws a year of income statements: a fixed number of queries per month shown.
 IS_QUERIES = 8
 DEC = "2025-12"
+
+
+def record(
+    name: str, report: list[tuple[float, int, str]], record_property: Callable[[str, object], None]
+) -> None:
+    """Keep the walk's timings: as a test property, on stdout, and for bench/bench_pages.py."""
+    lines = [f"{ms:6.1f} ms {n:3d} queries  {url}" for ms, n, url in report]
+    record_property(name, "\n".join(lines))
+    print("\n" + "\n".join(lines))
+    out = os.environ.get("YECAI_PAGE_TIMINGS")
+    if out:
+        path = f"{out}.{name}.json"
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump([{"url": url, "ms": ms, "queries": n} for ms, n, url in report], f, ensure_ascii=False)
 
 
 @contextmanager
@@ -87,11 +107,11 @@ def pages(db: Database) -> list[str]:
     ]
 
 
-def test_every_page_is_fast_and_issues_bounded_queries(
+def test_every_page_issues_bounded_queries(
     login: Callable[[str], TestClient], web_db: Database, record_property: Callable[[str, object], None]
 ) -> None:
     client = login("finance_manager")
-    report = []
+    report: list[tuple[float, int, str]] = []
     for url in pages(web_db):
         assert client.get(url).status_code == 200, url  # warm up templates and caches
         times = []
@@ -102,12 +122,10 @@ def test_every_page_is_fast_and_issues_bounded_queries(
                 times.append((time.perf_counter() - t0) * 1000)
             assert r.status_code == 200, url
         ms = statistics.median(times)
-        report.append(f"{ms:6.1f} ms {len(statements):3d} queries  {url}")
-        assert ms < PAGE_MS_MAX, f"{url} took {ms:.0f} ms"
+        report.append((ms, len(statements), url))
         budget = QUERIES_MAX + (CHART_MONTHS * IS_QUERIES if "trend" in url else 0)
         assert len(statements) <= budget, f"{url} issued {len(statements)} queries"
-    record_property("page_timings", "\n".join(report))
-    print("\n" + "\n".join(report))
+    record("page_timings", report, record_property)
 
 
 def test_lists_do_not_query_per_row(login: Callable[[str], TestClient], web_db: Database) -> None:
@@ -150,16 +168,16 @@ def document_pages(docs: DocsCompany) -> list[str]:
     ]
 
 
-def test_document_pages_are_fast_and_issue_bounded_queries(
+def test_document_pages_issue_bounded_queries(
     docs_login: Callable[[str], TestClient],
     docs_company: DocsCompany,
     web_db: Database,
     record_property: Callable[[str, object], None],
 ) -> None:
     """On WEBDOCS (a year of documents made through the services): each list, document page,
-    preview and form under 300 ms with a bounded number of queries."""
+    preview and form with a bounded number of queries."""
     client = docs_login("finance_manager")
-    report = []
+    report: list[tuple[float, int, str]] = []
     for url in document_pages(docs_company):
         assert client.get(url).status_code == 200, url
         times = []
@@ -170,14 +188,12 @@ def test_document_pages_are_fast_and_issue_bounded_queries(
                 times.append((time.perf_counter() - t0) * 1000)
             assert r.status_code == 200, url
         ms = statistics.median(times)
-        report.append(f"{ms:6.1f} ms {len(statements):3d} queries  {url}")
-        assert ms < PAGE_MS_MAX, f"{url} took {ms:.0f} ms"
+        report.append((ms, len(statements), url))
         budget = QUERIES_MAX if url == "/" else DOC_QUERIES_MAX  # the dashboard: figures and waiting counts
         if url.endswith("/preview"):
             budget = PREVIEW_QUERIES_MAX
         assert len(statements) <= budget, f"{url} issued {len(statements)} queries"
-    record_property("document_page_timings", "\n".join(report))
-    print("\n" + "\n".join(report))
+    record("document_page_timings", report, record_property)
 
 
 def test_document_lists_do_not_query_per_row(
@@ -216,7 +232,7 @@ def operations_pages(ops: OpsCompany) -> list[str]:
     return urls
 
 
-def test_operations_pages_are_fast_and_issue_bounded_queries(
+def test_operations_pages_issue_bounded_queries(
     ops_login: Callable[..., TestClient],
     ops_company: OpsCompany,
     login: Callable[[str], TestClient],
@@ -224,7 +240,7 @@ def test_operations_pages_are_fast_and_issue_bounded_queries(
     record_property: Callable[[str, object], None],
 ) -> None:
     """Production, expense claims, counts, costing, returns (WEBOPS) and editing a draft voucher
-    (WEBDEMO): each under 300 ms with a bounded number of queries."""
+    (WEBDEMO): each with a bounded number of queries."""
     admin = UnitOfWork(web_db, security.actor_for(web_db, "admin", source="test"))
     draft = ledger.create_voucher(
         admin,
@@ -237,7 +253,7 @@ def test_operations_pages_are_fast_and_issue_bounded_queries(
             ),
         ),
     )
-    report = []
+    report: list[tuple[float, int, str]] = []
     for client, urls in (
         (ops_login("finance_manager"), operations_pages(ops_company)),
         (login("finance_manager"), [f"/vouchers/{draft.id}/edit"]),
@@ -252,8 +268,6 @@ def test_operations_pages_are_fast_and_issue_bounded_queries(
                     times.append((time.perf_counter() - t0) * 1000)
                 assert r.status_code == 200, url
             ms = statistics.median(times)
-            report.append(f"{ms:6.1f} ms {len(statements):3d} queries  {url}")
-            assert ms < PAGE_MS_MAX, f"{url} took {ms:.0f} ms"
+            report.append((ms, len(statements), url))
             assert len(statements) <= DOC_QUERIES_MAX, f"{url} issued {len(statements)} queries"
-    record_property("operations_page_timings", "\n".join(report))
-    print("\n" + "\n".join(report))
+    record("operations_page_timings", report, record_property)
