@@ -110,7 +110,7 @@ def main() -> None:
         truth[row["txn_id"]][row["item_id"]] = to_minor(row["applied_amount"])
     scen = {r["txn_id"]: r for r in read(work / "scenarios.csv")}
 
-    from yecai.receivables.service import BATCH_WORKERS_MAX
+    from yecai.receivables.batch import BATCH_WORKERS_MAX
 
     workers = args.workers if args.workers is not None else min(BATCH_WORKERS_MAX, cores())
     kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)

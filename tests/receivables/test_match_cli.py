@@ -46,6 +46,8 @@ def test_match_runs_lean_and_writes_one_row_per_application(tmp_path: Path) -> N
     assert "yecai.receivables.cli_dunning" not in imported  # nor the other receivables commands
     # Started lean: no other command group (analytics would bring scikit-learn and SciPy).
     assert not {m for m in imported if m.startswith(("yecai.analytics", "yecai.purchasing.cli", "sklearn"))}
+    # Files only: no database, so neither the ORM nor the ledger is loaded.
+    assert not {m for m in imported if m.startswith(("sqlalchemy", "yecai.store", "yecai.ledger.cli"))}
     with out.open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["txn_id", "item_id", "applied_amount", "confidence", "auto"]

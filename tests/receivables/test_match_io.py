@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from yecai.core.errors import ValidationFailed
-from yecai.receivables import service
+from yecai.receivables import batch
 from yecai.receivables.domain.matching import Application, Proposal
 
 BANK = "txn_id,date,amount,currency,payer_name,payer_account,remark\n"
@@ -20,8 +20,8 @@ ITEMS = "item_id,customer_code,customer_name,doc_no,date,due_date,open_amount,cu
 def _both(path: Path, fast: object, slow: object, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
     got_fast = fast(path)  # type: ignore[operator]
     with monkeypatch.context() as m:
-        m.setattr(service, "_fast_bank", lambda p: None)
-        m.setattr(service, "_fast_open_items", lambda p: None)
+        m.setattr(batch, "_fast_bank", lambda p: None)
+        m.setattr(batch, "_fast_open_items", lambda p: None)
         got_slow = slow(path)  # type: ignore[operator]
     return got_fast, got_slow
 
@@ -38,7 +38,7 @@ def test_clean_files_read_fast_equal_the_row_reader(tmp_path: Path, monkeypatch:
             "B3,2025-07-03,7,usd,ACME Ltd.,,\n"
         ).encode("gbk")
     )
-    fast, slow = _both(bank, service._fast_bank, service.read_bank_file, monkeypatch)
+    fast, slow = _both(bank, batch._fast_bank, batch.read_bank_file, monkeypatch)
     assert fast is not None and fast == slow
     assert [(r.txn_id, r.date, r.amount_minor, r.currency) for r in fast] == [  # type: ignore[attr-defined]
         ("B1", date(2025, 7, 1), 113000, "CNY"),
@@ -53,7 +53,7 @@ def test_clean_files_read_fast_equal_the_row_reader(tmp_path: Path, monkeypatch:
         "I4,C2,远航,INV-2025-0015,2025-03-03,2025-04-03,-5.00,CNY\n",
         encoding="utf-8",
     )
-    fast, slow = _both(items, service._fast_open_items, service.read_open_items_file, monkeypatch)
+    fast, slow = _both(items, batch._fast_open_items, batch.read_open_items_file, monkeypatch)
     assert fast is not None and fast == slow
     assert [(i.item_id, i.due_date, i.open_minor) for i in fast] == [  # type: ignore[attr-defined]
         ("I1", date(2025, 4, 1), 113000),
@@ -72,8 +72,8 @@ def test_clean_files_read_fast_equal_the_row_reader(tmp_path: Path, monkeypatch:
 def test_unusual_but_valid_rows_take_the_row_reader(tmp_path: Path, row: str) -> None:
     bank = tmp_path / "bank.csv"
     bank.write_text(BANK + row + "\n", encoding="utf-8")
-    assert service._fast_bank(bank) is None
-    (r,) = service.read_bank_file(bank)
+    assert batch._fast_bank(bank) is None
+    (r,) = batch.read_bank_file(bank)
     assert r.txn_id == "B1"
 
 
@@ -81,13 +81,13 @@ def test_bad_rows_are_named_by_the_row_reader(tmp_path: Path) -> None:
     bank = tmp_path / "bank.csv"
     bank.write_text(BANK + "B1,2025-07-01,1.00,CNY,x,,\nB1,2025-07-02,-3.00,CNY,x,,\n", encoding="utf-8")
     with pytest.raises(ValidationFailed) as e:
-        service.read_bank_file(bank)
+        batch.read_bank_file(bank)
     assert [(x.code, x.row, x.field) for x in e.value.errors] == [
         ("receivables.duplicate_id", 3, "txn_id"),
     ]
     bank.write_text(BANK + "B1,2025-07-01,-1.00,CNY,x,,\n", encoding="utf-8")
     with pytest.raises(ValidationFailed) as e:
-        service.read_bank_file(bank)
+        batch.read_bank_file(bank)
     assert [(x.code, x.row) for x in e.value.errors] == [("receivables.not_a_receipt", 2)]
 
 
@@ -98,14 +98,14 @@ def test_matches_file_rows(tmp_path: Path) -> None:
         Proposal("T3", "C2", (Application("I3", 700, "JPY"),), 0.5, (), False),
     ]
     out = tmp_path / "matches.csv"
-    assert service.write_matches(proposals, out) == 3
+    assert batch.write_matches(proposals, out) == 3
     assert out.read_text(encoding="utf-8").splitlines() == [
         "txn_id,item_id,applied_amount,confidence,auto",
         "T1,I1,1130.00,0.97,true",
         "T1,I2,0.05,0.97,true",
         "T3,I3,700,0.5,false",
     ]
-    assert service.match_rows(proposals)[0] == {
+    assert batch.match_rows(proposals)[0] == {
         "txn_id": "T1",
         "item_id": "I1",
         "applied_amount": "1130.00",

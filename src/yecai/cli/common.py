@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -26,8 +26,10 @@ from rich.table import Table
 
 from yecai.core.errors import ValidationFailed, YecaiError
 from yecai.core.i18n import current_locale, gettext
-from yecai.store.db import Database, get_database
-from yecai.store.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported by the commands that use it, not at start
+    from yecai.store.db import Database
+    from yecai.store.uow import UnitOfWork
 
 console = Console()
 err_console = Console(stderr=True)
@@ -45,6 +47,8 @@ STATE = CliState()
 
 
 def db() -> Database:
+    from yecai.store.db import get_database
+
     return get_database()
 
 
@@ -59,6 +63,7 @@ def uow() -> UnitOfWork:
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from yecai.security.service import actor_for
+    from yecai.store.uow import UnitOfWork
 
     database = db()
     try:

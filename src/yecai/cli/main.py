@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from yecai.cli.common import STATE, _, console, db
-from yecai.ledger.cli import account_app, company_app, dimension_app, ledger_app, voucher_app
 
 app = typer.Typer(
     name="yecai",
@@ -75,11 +74,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
 
 app.add_typer(db_app, name="db")
-app.add_typer(company_app, name="company")
-app.add_typer(account_app, name="account")
-app.add_typer(dimension_app, name="dimension")
-app.add_typer(voucher_app, name="voucher")
-app.add_typer(ledger_app, name="ledger")
 
 
 # Commands that are run at scale and need only their own module: started without importing
@@ -89,6 +83,8 @@ _LEAN_COMMANDS = {
     ("report", "trial-balance"): "yecai.ledger.cli_reports",
     ("receivables", "match"): "yecai.receivables.cli_match",
 }
+# Lean commands that stand alone: without the ledger's groups (and so without the ORM at start).
+_STANDALONE = {"yecai.receivables.cli_match"}
 
 
 def _lean_modules() -> tuple[str, ...]:
@@ -118,7 +114,18 @@ def _register_groups() -> None:
     """Command groups owned by the domain packages; each exposes ``register(app, voucher_app)``."""
     import importlib
 
-    for mod in _lean_modules() or (
+    lean = _lean_modules()
+    if lean and lean[0] in _STANDALONE:
+        importlib.import_module(lean[0]).register(app, typer.Typer())
+        return
+    from yecai.ledger.cli import account_app, company_app, dimension_app, ledger_app, voucher_app
+
+    app.add_typer(company_app, name="company")
+    app.add_typer(account_app, name="account")
+    app.add_typer(dimension_app, name="dimension")
+    app.add_typer(voucher_app, name="voucher")
+    app.add_typer(ledger_app, name="ledger")
+    for mod in lean or (
         "yecai.ledger.cli_import",
         "yecai.ledger.cli_reports",
         "yecai.ledger.cli_period",

@@ -14,16 +14,14 @@ from typing import Annotated
 import typer
 
 from yecai.cli.common import _, err_console, progress_bar, run, uow
-from yecai.receivables import service
+from yecai.receivables import batch
 
 
 def match_cmd(
     bank: Annotated[
-        Path, typer.Option("--bank", help="Bank receipts CSV/XLSX: " + ",".join(service.BANK_COLUMNS))
+        Path, typer.Option("--bank", help="Bank receipts CSV/XLSX: " + ",".join(batch.BANK_COLUMNS))
     ],
-    out: Annotated[
-        Path, typer.Option("--out", help="Write matches here: " + ",".join(service.MATCH_COLUMNS))
-    ],
+    out: Annotated[Path, typer.Option("--out", help="Write matches here: " + ",".join(batch.MATCH_COLUMNS))],
     open_items: Annotated[
         Path | None,
         typer.Option("--open-items", help="Open items CSV/XLSX (default: the company's open items)"),
@@ -41,18 +39,33 @@ def match_cmd(
 ) -> None:
     """Propose which open items each bank receipt pays; one output row per application."""
     with progress_bar(_("Matching receipts"), None) as update:
-        proposals = run(
-            lambda: service.match_files(
-                uow() if company else None,
-                bank=bank,
-                open_items_file=open_items,
-                company=company,
-                memory_file=memory,
-                threshold=threshold,
-                progress=update,
+        if company is None and open_items is not None:
+            # Files only: no database, so the ORM is never imported (a script's run starts fast).
+            items_file = open_items
+            proposals = run(
+                lambda: batch.match_files(
+                    bank=bank,
+                    open_items_file=items_file,
+                    memory_file=memory,
+                    threshold=threshold,
+                    progress=update,
+                )
             )
-        )
-    rows = run(lambda: service.write_matches(proposals, out))
+        else:
+            from yecai.receivables import service
+
+            proposals = run(
+                lambda: service.match_files(
+                    uow() if company else None,
+                    bank=bank,
+                    open_items_file=open_items,
+                    company=company,
+                    memory_file=memory,
+                    threshold=threshold,
+                    progress=update,
+                )
+            )
+    rows = run(lambda: batch.write_matches(proposals, out))
     matched = sum(1 for p in proposals if p.applications)
     auto = sum(1 for p in proposals if p.auto)
     err_console.print(
