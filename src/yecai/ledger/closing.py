@@ -38,7 +38,7 @@ from yecai.core.money import format_minor, from_minor
 from yecai.core.periods import Period
 from yecai.ledger import domain
 from yecai.ledger.domain import DIMENSIONS, AccountInfo, LineDraft, VoucherDraft
-from yecai.ledger.models import AccountBalance, Company, DimensionValue, Voucher, VoucherLine
+from yecai.ledger.models import NOT_POSTED, AccountBalance, Company, DimensionValue, Voucher, VoucherLine
 from yecai.ledger.models import Period as PeriodRow
 from yecai.ledger.service import LedgerIndex, _mark_reviewed, insert_voucher, open_periods, post_rows
 from yecai.security.domain import Perm
@@ -423,6 +423,7 @@ def _unposted(s: Session, company: Company, p: Period, limit: int) -> tuple[int,
         Voucher.company_id == company.id,
         Voucher.period == p.key,
         Voucher.status.in_(UNPOSTED_STATUSES),
+        NOT_POSTED,
     )
     count = s.execute(select(func.count()).select_from(Voucher).where(*where)).scalar_one()
     rows = (

@@ -22,6 +22,7 @@ from yecai.core.periods import Period, period_range
 from yecai.ledger import domain
 from yecai.ledger.domain import DIMENSIONS, AccountInfo, LineDraft, ValidVoucher, VoucherDraft
 from yecai.ledger.models import (
+    NOT_POSTED,
     Account,
     AccountBalance,
     Company,
@@ -1176,6 +1177,8 @@ def list_vouchers(
             q = q.where(Voucher.period >= first.key, Voucher.period <= last.key)
         if status:
             q = q.where(Voucher.status == status)
+            if status != "posted":
+                q = q.where(NOT_POSTED)
         if word:
             q = q.where(Voucher.word == word)
         if text:
