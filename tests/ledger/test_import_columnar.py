@@ -283,3 +283,28 @@ def test_plain_csv_detection(tmp_path: Path) -> None:
     assert not facts(b"a,b\n1,2\r")
     assert not facts(b"a,b\n1\x00,2\n")
     assert not facts("a,b\n销售,2\n".encode("gbk"))
+
+
+def test_checkpointer_copies_the_wal_into_the_database_beside_the_writer(tmp_path: Path) -> None:
+    """The writer's commits only append to the WAL; the checkpointer's thread copies committed
+    pages into the database file (a file of its own: see the test above on ADBC)."""
+    from yecai.ledger import bulk_writer
+
+    path = tmp_path / "wal.db"
+    writer = bulk_writer._Connection(str(path))
+    try:
+        writer.pragma("wal_autocheckpoint=0")  # as in serve(): the writer never copies
+        writer.execute("CREATE TABLE t (x TEXT)")
+        writer.execute("BEGIN IMMEDIATE")
+        for i in range(2000):
+            writer.execute(f"INSERT INTO t VALUES ('{'行' * 40}{i}')")
+        writer.execute("COMMIT")
+        assert path.stat().st_size < 64 * 1024  # committed, but only in the WAL so far
+        checkpointer = bulk_writer._Checkpointer(str(path))
+        checkpointer.poke()
+        checkpointer.close()
+        assert path.stat().st_size > 200 * 1024  # the rows' pages are in the database file
+        writer.cur.execute("SELECT count(*) FROM t")
+        assert writer.cur.fetchone() == (2000,)
+    finally:
+        writer.close()
